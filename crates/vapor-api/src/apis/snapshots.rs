@@ -1,0 +1,179 @@
+use async_trait::async_trait;
+use axum::extract::*;
+use axum_extra::extract::CookieJar;
+use bytes::Bytes;
+use headers::Host;
+use http::Method;
+use serde::{Deserialize, Serialize};
+
+use crate::{models, types::*};
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[must_use]
+#[allow(clippy::large_enum_variant)]
+pub enum SnapshotCapabilitiesGetResponse {
+    /// What kinds of snapshot this VM supports now, and why.
+    Status200_WhatKindsOfSnapshotThisVMSupportsNow(models::SnapshotCapabilitiesEnvelope),
+    /// Unauthorized (no valid bearer token).
+    Status401_Unauthorized(models::ErrorEnvelope),
+    /// Not found.
+    Status404_NotFound(models::ErrorEnvelope),
+    /// Not implemented yet.
+    Status501_NotImplementedYet(models::ErrorEnvelope),
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[must_use]
+#[allow(clippy::large_enum_variant)]
+pub enum SnapshotCreateResponse {
+    /// Created.
+    Status201_Created(models::SnapshotEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
+    /// Unauthorized (no valid bearer token).
+    Status401_Unauthorized(models::ErrorEnvelope),
+    /// Not found.
+    Status404_NotFound(models::ErrorEnvelope),
+    /// Conflict (the object's state or another request).
+    Status409_Conflict(models::ErrorEnvelope),
+    /// Unprocessable (well formed, but not possible here).
+    Status422_Unprocessable(models::ErrorEnvelope),
+    /// Not implemented yet.
+    Status501_NotImplementedYet(models::ErrorEnvelope),
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[must_use]
+#[allow(clippy::large_enum_variant)]
+pub enum SnapshotDeleteResponse {
+    /// Deleted; children are re-parented.
+    Status204_Deleted,
+    /// Unauthorized (no valid bearer token).
+    Status401_Unauthorized(models::ErrorEnvelope),
+    /// Not found.
+    Status404_NotFound(models::ErrorEnvelope),
+    /// Conflict (the object's state or another request).
+    Status409_Conflict(models::ErrorEnvelope),
+    /// Not implemented yet.
+    Status501_NotImplementedYet(models::ErrorEnvelope),
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[must_use]
+#[allow(clippy::large_enum_variant)]
+pub enum SnapshotGetResponse {
+    /// The snapshot with its disks, memory state and children.
+    Status200_TheSnapshotWithItsDisks(models::SnapshotDetailEnvelope),
+    /// Unauthorized (no valid bearer token).
+    Status401_Unauthorized(models::ErrorEnvelope),
+    /// Not found.
+    Status404_NotFound(models::ErrorEnvelope),
+    /// Not implemented yet.
+    Status501_NotImplementedYet(models::ErrorEnvelope),
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[must_use]
+#[allow(clippy::large_enum_variant)]
+pub enum SnapshotListResponse {
+    /// Snapshots.
+    Status200_Snapshots(models::SnapshotListEnvelope),
+    /// Unauthorized (no valid bearer token).
+    Status401_Unauthorized(models::ErrorEnvelope),
+    /// Not found.
+    Status404_NotFound(models::ErrorEnvelope),
+    /// Not implemented yet.
+    Status501_NotImplementedYet(models::ErrorEnvelope),
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[must_use]
+#[allow(clippy::large_enum_variant)]
+pub enum SnapshotRevertResponse {
+    /// Reverted.
+    Status200_Reverted(models::SnapshotRevertEnvelope),
+    /// Unauthorized (no valid bearer token).
+    Status401_Unauthorized(models::ErrorEnvelope),
+    /// Not found.
+    Status404_NotFound(models::ErrorEnvelope),
+    /// Conflict (the object's state or another request).
+    Status409_Conflict(models::ErrorEnvelope),
+    /// Not implemented yet.
+    Status501_NotImplementedYet(models::ErrorEnvelope),
+}
+
+/// Snapshots
+#[async_trait]
+#[allow(clippy::ptr_arg)]
+pub trait Snapshots<E: std::fmt::Debug + Send + Sync + 'static = ()>:
+    super::ErrorHandler<E>
+{
+    type Claims;
+
+    /// SnapshotCapabilitiesGet - GET /api/v1/virtualization/virtualmachines/{id}/snapshots/capabilities
+    async fn snapshot_capabilities_get(
+        &self,
+
+        method: &Method,
+        host: &Host,
+        cookies: &CookieJar,
+        claims: &Self::Claims,
+        path_params: &models::SnapshotCapabilitiesGetPathParams,
+    ) -> Result<SnapshotCapabilitiesGetResponse, E>;
+
+    /// SnapshotCreate - POST /api/v1/virtualization/virtualmachines/{id}/snapshots
+    async fn snapshot_create(
+        &self,
+
+        method: &Method,
+        host: &Host,
+        cookies: &CookieJar,
+        claims: &Self::Claims,
+        path_params: &models::SnapshotCreatePathParams,
+        body: &models::SnapshotCreateRequest,
+    ) -> Result<SnapshotCreateResponse, E>;
+
+    /// SnapshotDelete - DELETE /api/v1/virtualization/virtualmachines/{id}/snapshots/{snapshot}
+    async fn snapshot_delete(
+        &self,
+
+        method: &Method,
+        host: &Host,
+        cookies: &CookieJar,
+        claims: &Self::Claims,
+        path_params: &models::SnapshotDeletePathParams,
+    ) -> Result<SnapshotDeleteResponse, E>;
+
+    /// SnapshotGet - GET /api/v1/virtualization/virtualmachines/{id}/snapshots/{snapshot}
+    async fn snapshot_get(
+        &self,
+
+        method: &Method,
+        host: &Host,
+        cookies: &CookieJar,
+        claims: &Self::Claims,
+        path_params: &models::SnapshotGetPathParams,
+    ) -> Result<SnapshotGetResponse, E>;
+
+    /// SnapshotList - GET /api/v1/virtualization/virtualmachines/{id}/snapshots
+    async fn snapshot_list(
+        &self,
+
+        method: &Method,
+        host: &Host,
+        cookies: &CookieJar,
+        claims: &Self::Claims,
+        path_params: &models::SnapshotListPathParams,
+    ) -> Result<SnapshotListResponse, E>;
+
+    /// SnapshotRevert - POST /api/v1/virtualization/virtualmachines/{id}/snapshots/{snapshot}/revert
+    async fn snapshot_revert(
+        &self,
+
+        method: &Method,
+        host: &Host,
+        cookies: &CookieJar,
+        claims: &Self::Claims,
+        path_params: &models::SnapshotRevertPathParams,
+    ) -> Result<SnapshotRevertResponse, E>;
+}

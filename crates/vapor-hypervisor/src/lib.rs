@@ -1,0 +1,70 @@
+//! The boundary between Vapor's application layer and a virtualization backend.
+//!
+//! `vapor-core` drives every backend through [`Hypervisor`], held as
+//! `Arc<dyn Hypervisor>`. Two implementations exist: `vapor-libvirt` (real
+//! libvirt, any URI) and `vapor-mock` (an in-memory state machine that follows
+//! libvirt's rules). The conformance suite runs the same HTTP tests over both.
+//!
+//! Architecture invariants:
+//! - This crate knows neither HTTP nor libvirt. Its types describe virtual
+//!   machines in Vapor's own units: memory in MiB, sizes in bytes.
+//! - Every method blocks. Callers on an async runtime run them on a blocking
+//!   pool; implementations must be `Send + Sync` and must not hold one lock
+//!   across calls into the backend for all domains.
+//! - Errors are [`HypervisorError`]: a small closed set of kinds the
+//!   application layer maps onto API errors, plus the backend's message.
+
+mod error;
+mod types;
+
+pub use error::{HypervisorError, HypervisorErrorKind, Result};
+pub use types::*;
+
+/// A virtualization backend. See the crate docs for the rules implementations follow.
+pub trait Hypervisor: Send + Sync {
+    /// What this backend is and what the host offers.
+    fn host_info(&self) -> Result<HostInfo>;
+
+    /// Every defined or running domain.
+    fn list_domains(&self) -> Result<Vec<Domain>>;
+
+    /// A domain by name, or by UUID when no domain has that name.
+    /// `NotFound` when neither matches.
+    fn lookup_domain(&self, name_or_uuid: &str) -> Result<Domain>;
+
+    /// Defines a persistent domain (not started). `AlreadyExists` when the name
+    /// or UUID is taken. Storage named in the spec must already exist.
+    fn define_domain(&self, spec: &DomainSpec) -> Result<Domain>;
+
+    /// Removes a domain's definition, together with its snapshot and
+    /// checkpoint metadata and its NVRAM. A running domain is destroyed first.
+    fn undefine_domain(&self, uuid: &str) -> Result<()>;
+
+    /// Changes a domain's power state. `OperationInvalid` when the action does
+    /// not apply to the current state (for example `Suspend` on a shut-off domain).
+    fn power(&self, uuid: &str, action: PowerAction) -> Result<()>;
+
+    /// Sets the current memory. Returns where the change took effect.
+    fn set_memory(&self, uuid: &str, memory_mib: u64) -> Result<ChangeScope>;
+
+    /// Sets the number of virtual CPUs. Returns where the change took effect.
+    fn set_vcpus(&self, uuid: &str, vcpus: u32) -> Result<ChangeScope>;
+
+    /// Marks a persistent domain to start with the host.
+    fn set_autostart(&self, uuid: &str, autostart: bool) -> Result<()>;
+
+    /// A storage pool by name. `NotFound` when it does not exist.
+    fn lookup_pool(&self, name: &str) -> Result<StoragePool>;
+
+    /// Defines, builds, starts and marks for autostart a directory pool.
+    fn create_dir_pool(&self, name: &str, path: &str) -> Result<StoragePool>;
+
+    /// Creates a volume in a running pool. `AlreadyExists` when the name is taken.
+    fn create_volume(&self, pool: &str, spec: &VolumeSpec) -> Result<StorageVolume>;
+
+    /// A volume by its path on the host. `NotFound` when no pool holds it.
+    fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume>;
+
+    /// Deletes a volume by its path on the host. `NotFound` when no pool holds it.
+    fn delete_volume_by_path(&self, path: &str) -> Result<()>;
+}

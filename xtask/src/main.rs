@@ -1,0 +1,21 @@
+//! `cargo xtask <command>`: project automation.
+//!
+//! - `codegen`: regenerates `crates/vapor-api` (server, `rust-axum`) and
+//!   `crates/vapor-client` (SDK, `rust` + reqwest) from `spec/vapor.yaml` with a
+//!   pinned OpenAPI Generator, installed from PyPI into `.codegen/venv`.
+//! - `codegen --check`: generates into a scratch folder and fails when the
+//!   committed crates differ.
+
+mod codegen;
+
+use anyhow::{bail, Result};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["codegen"] => codegen::run(codegen::Mode::Write),
+        ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
+        _ => bail!("usage: cargo xtask codegen [--check]"),
+    }
+}
