@@ -1,0 +1,116 @@
+//! The application layer: what Vapor does, independent of HTTP.
+//!
+//! [`Vapor`] owns the backend (`Arc<dyn Hypervisor>`), the database and the
+//! operation tracker. Its methods validate, orchestrate backend calls, clean
+//! up after partial failures, and return backend types; the `api` module turns
+//! those into wire models.
+
+mod locks;
+mod vm;
+
+use std::sync::Arc;
+
+use vapor_hypervisor::{HostInfo, Hypervisor, HypervisorError};
+
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::operations::Operations;
+
+pub use locks::{Locks, MutationGuard};
+pub use vm::{GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmUpdate, VmUpdateOutcome, RESERVED_VM_NAMES};
+
+/// Which libvirt domain type new VMs get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DomainTypeChoice {
+    /// KVM where the host offers it, plain QEMU emulation otherwise.
+    #[default]
+    Auto,
+    Kvm,
+    Qemu,
+}
+
+impl std::str::FromStr for DomainTypeChoice {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" => Ok(DomainTypeChoice::Auto),
+            "kvm" => Ok(DomainTypeChoice::Kvm),
+            "qemu" => Ok(DomainTypeChoice::Qemu),
+            other => Err(format!("domain_type must be auto, kvm or qemu, not '{other}'")),
+        }
+    }
+}
+
+/// Settings of the application layer, read from `vapor.conf` by the binary.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub domain_type: DomainTypeChoice,
+    /// Directory of the `default` storage pool, created when a VM needs it and the host has none.
+    pub default_pool_path: String,
+    /// Vapor's version, reported by the health endpoint.
+    pub version: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            domain_type: DomainTypeChoice::Auto,
+            default_pool_path: "/var/lib/libvirt/images".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+/// The application: everything a request handler needs.
+pub struct Vapor {
+    hypervisor: Arc<dyn Hypervisor>,
+    db: Arc<Database>,
+    operations: Arc<Operations>,
+    locks: Locks,
+    settings: Settings,
+}
+
+impl Vapor {
+    /// Builds the application and fails operations a previous process left running.
+    pub fn new(hypervisor: Arc<dyn Hypervisor>, db: Arc<Database>, settings: Settings) -> Result<Arc<Self>> {
+        let operations = Arc::new(Operations::new(db.clone()));
+        let interrupted = operations.recover_after_restart()?;
+        if interrupted > 0 {
+            tracing::warn!(count = interrupted, "marked operations interrupted by a restart as failed");
+        }
+        Ok(Arc::new(Vapor { hypervisor, db, operations, locks: Locks::default(), settings }))
+    }
+
+    pub fn db(&self) -> &Arc<Database> {
+        &self.db
+    }
+
+    pub fn operations(&self) -> &Arc<Operations> {
+        &self.operations
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Runs a blocking backend call on the blocking pool, so that no libvirt call
+    /// ever runs on an async worker thread.
+    pub async fn blocking<T, F>(&self, call: F) -> Result<T, HypervisorError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Hypervisor) -> Result<T, HypervisorError> + Send + 'static,
+    {
+        let hv = self.hypervisor.clone();
+        match tokio::task::spawn_blocking(move || call(hv.as_ref())).await {
+            Ok(result) => result,
+            Err(join) => Err(HypervisorError::failed(format!("backend call panicked: {join}"))),
+        }
+    }
+
+    /// Backend and host facts, for the health endpoint.
+    pub async fn host_info(&self) -> Result<HostInfo> {
+        self.blocking(|hv| hv.host_info())
+            .await
+            .map_err(|e| Error::from_hypervisor("reading host information", "host", "local", e))
+    }
+}

@@ -1,0 +1,631 @@
+//! Virtual machine lifecycle: create, read, update, delete and power actions.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rand::Rng;
+use vapor_hypervisor::{
+    BootDevice, ChangeScope, DiskBus, DiskDevice, DiskFormat, DiskSpec, Domain, DomainSpec, DomainState,
+    GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind, InterfaceSpec, PowerAction,
+    VaporMetadata, VolumeSpec,
+};
+
+use super::{DomainTypeChoice, Vapor};
+use crate::db::now;
+use crate::error::{Error, Result};
+use crate::operations::{OperationFailure, OperationHandle};
+
+const KIND: &str = "virtual machine";
+
+/// Path segments under `/virtualization/virtualmachines/` that are routes, not VMs.
+/// A VM with one of these names could not be addressed by name.
+pub const RESERVED_VM_NAMES: &[&str] =
+    &["templates", "pci-devices", "restore", "create-enhanced", "from-template", "backups"];
+
+/// A network interface asked for at create time.
+#[derive(Debug, Clone)]
+pub struct NicRequest {
+    pub kind: InterfaceKind,
+    pub source: Option<String>,
+    pub model: String,
+    pub mac: Option<String>,
+}
+
+/// A display asked for at create time.
+#[derive(Debug, Clone)]
+pub struct GraphicsRequest {
+    pub kind: GraphicsKind,
+    pub listen: String,
+    pub port: Option<u16>,
+    pub password: Option<String>,
+}
+
+/// What `POST /virtualmachines` asks for, in Vapor's units.
+#[derive(Debug, Clone)]
+pub struct VmCreate {
+    pub name: String,
+    pub memory_mib: u64,
+    pub vcpus: u32,
+    pub disk_size_gib: Option<u64>,
+    pub disk_path: Option<String>,
+    pub iso_path: Option<String>,
+    pub storage_pool: String,
+    pub network: Option<NicRequest>,
+    /// `None`: one VNC display on 127.0.0.1. `Some(vec![])`: no display.
+    pub graphics: Option<Vec<GraphicsRequest>>,
+    pub autostart: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VmUpdate {
+    pub memory_mib: Option<u64>,
+    pub vcpus: Option<u32>,
+    pub autostart: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VmUpdateOutcome {
+    pub vm: Domain,
+    /// Each changed field with where it took effect.
+    pub changes: Vec<(&'static str, ChangeScope)>,
+}
+
+
+/// A power action as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VmAction {
+    Start,
+    Stop { force: bool },
+    Shutdown,
+    ForceStop,
+    Restart { force: bool },
+    Pause,
+    Resume,
+    Reset,
+}
+
+/// What a power action did.
+pub enum VmActionOutcome {
+    /// Finished; the VM as it is now.
+    Done(Domain),
+    /// Asked of the guest; the operation follows it.
+    Started(crate::db::OperationRow),
+}
+
+
+impl Vapor {
+    pub async fn list_vms(&self) -> Result<Vec<Domain>> {
+        let mut vms = self
+            .blocking(|hv| hv.list_domains())
+            .await
+            .map_err(|e| Error::from_hypervisor("listing virtual machines", KIND, "*", e))?;
+        vms.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(vms)
+    }
+
+    pub async fn get_vm(&self, id: &str) -> Result<Domain> {
+        let key = id.to_owned();
+        self.blocking(move |hv| hv.lookup_domain(&key))
+            .await
+            .map_err(|e| Error::from_hypervisor("looking up the virtual machine", KIND, id, e))
+    }
+
+    pub async fn create_vm(&self, req: VmCreate) -> Result<Domain> {
+        validate_create(&req)?;
+        let _guard = self.locks.try_acquire("vm-name", &req.name)?;
+
+        let name = req.name.clone();
+        match self.blocking(move |hv| hv.lookup_domain(&name)).await {
+            Ok(_) => return Err(Error::AlreadyExists { kind: KIND, id: req.name.clone() }),
+            Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+            Err(e) => return Err(Error::from_hypervisor("checking the name", KIND, &req.name, e)),
+        }
+        let domain_type = self.choose_domain_type().await?;
+        let existing_macs: Vec<String> = if req.network.as_ref().is_some_and(|n| n.mac.is_none()) {
+            self.list_vms()
+                .await?
+                .into_iter()
+                .flat_map(|d| d.interfaces.into_iter().filter_map(|i| i.mac))
+                .collect()
+        } else {
+            Vec::new()
+        };
+
+        let mut disks = Vec::new();
+        let mut owned_volumes = Vec::new();
+        if let Some(size_gib) = req.disk_size_gib {
+            let volume = self.create_disk_volume(&req.storage_pool, &req.name, size_gib).await?;
+            owned_volumes.push(volume.path.clone());
+            disks.push(DiskSpec {
+                device: DiskDevice::Disk,
+                path: volume.path,
+                format: DiskFormat::Qcow2,
+                bus: DiskBus::Virtio,
+                target: "vda".into(),
+                readonly: false,
+            });
+        } else if let Some(path) = &req.disk_path {
+            disks.push(DiskSpec {
+                device: DiskDevice::Disk,
+                path: path.clone(),
+                format: probe_format(path),
+                bus: DiskBus::Virtio,
+                target: "vda".into(),
+                readonly: false,
+            });
+        }
+        let mut boot = vec![BootDevice::Hd];
+        if let Some(iso) = &req.iso_path {
+            disks.push(DiskSpec {
+                device: DiskDevice::Cdrom,
+                path: iso.clone(),
+                format: DiskFormat::Raw,
+                bus: DiskBus::Sata,
+                target: "sda".into(),
+                readonly: true,
+            });
+            boot.insert(0, BootDevice::Cdrom);
+        }
+        let interfaces = req
+            .network
+            .iter()
+            .map(|nic| InterfaceSpec {
+                kind: nic.kind,
+                source: nic.source.clone().or_else(|| (nic.kind == InterfaceKind::Network).then(|| "default".into())),
+                model: nic.model.clone(),
+                mac: nic.mac.clone().unwrap_or_else(|| generate_mac(&existing_macs)),
+            })
+            .collect();
+        let graphics = match &req.graphics {
+            None => vec![GraphicsSpec { kind: GraphicsKind::Vnc, listen: "127.0.0.1".into(), port: None, password: None }],
+            Some(list) => list
+                .iter()
+                .map(|g| GraphicsSpec { kind: g.kind, listen: g.listen.clone(), port: g.port, password: g.password.clone() })
+                .collect(),
+        };
+        let created_at = now();
+        let spec = DomainSpec {
+            name: req.name.clone(),
+            uuid: uuid::Uuid::new_v4().to_string(),
+            domain_type,
+            arch: self.host_info().await?.arch,
+            memory_mib: req.memory_mib,
+            vcpus: req.vcpus,
+            disks,
+            interfaces,
+            graphics,
+            boot,
+            metadata: VaporMetadata { created_at: Some(created_at.clone()), updated_at: Some(created_at), owned_volumes },
+        };
+
+        let defined = {
+            let spec = spec.clone();
+            self.blocking(move |hv| hv.define_domain(&spec)).await
+        };
+        let domain = match defined {
+            Ok(domain) => domain,
+            Err(e) => {
+                self.remove_volumes(&spec.metadata.owned_volumes).await;
+                return Err(Error::from_hypervisor("defining the virtual machine", KIND, &req.name, e));
+            }
+        };
+        if req.autostart {
+            let uuid = domain.uuid.clone();
+            if let Err(e) = self.blocking(move |hv| hv.set_autostart(&uuid, true)).await {
+                let uuid = domain.uuid.clone();
+                if let Err(undo) = self.blocking(move |hv| hv.undefine_domain(&uuid)).await {
+                    tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
+                }
+                self.remove_volumes(&spec.metadata.owned_volumes).await;
+                return Err(Error::from_hypervisor("enabling autostart", KIND, &req.name, e));
+            }
+        }
+        self.get_vm(&domain.uuid).await
+    }
+
+    async fn create_disk_volume(
+        &self,
+        pool: &str,
+        vm_name: &str,
+        size_gib: u64,
+    ) -> Result<vapor_hypervisor::StorageVolume> {
+        self.ensure_pool(pool).await?;
+        let spec = VolumeSpec {
+            name: format!("{vm_name}.qcow2"),
+            capacity_bytes: size_gib * 1024 * 1024 * 1024,
+            format: DiskFormat::Qcow2,
+        };
+        let pool_name = pool.to_owned();
+        let volume_name = spec.name.clone();
+        self.blocking(move |hv| hv.create_volume(&pool_name, &spec)).await.map_err(|e| {
+            Error::from_hypervisor(format!("creating volume {volume_name} in pool {pool}"), "volume", &volume_name, e)
+        })
+    }
+
+    /// Looks the pool up; creates the `default` directory pool when it is missing.
+    async fn ensure_pool(&self, pool: &str) -> Result<()> {
+        let name = pool.to_owned();
+        match self.blocking(move |hv| hv.lookup_pool(&name)).await {
+            Ok(p) if p.active => Ok(()),
+            Ok(_) => Err(Error::conflict(format!("storage pool '{pool}' is not running"))),
+            Err(e) if e.kind == HypervisorErrorKind::NotFound && pool == "default" => {
+                let path = self.settings.default_pool_path.clone();
+                self.blocking(move |hv| hv.create_dir_pool("default", &path))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| Error::from_hypervisor("creating the default storage pool", "storage pool", "default", e))
+            }
+            Err(e) => Err(Error::from_hypervisor("looking up the storage pool", "storage pool", pool, e)),
+        }
+    }
+
+    /// Deletes volumes, logging (not failing on) each that cannot be removed.
+    /// Returns the paths that are left.
+    async fn remove_volumes(&self, paths: &[String]) -> Vec<String> {
+        let mut left = Vec::new();
+        for path in paths {
+            let p = path.clone();
+            match self.blocking(move |hv| hv.delete_volume_by_path(&p)).await {
+                Ok(()) => {}
+                Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::error!(volume = %path, error = %e, "could not delete volume");
+                    left.push(path.clone());
+                }
+            }
+        }
+        left
+    }
+
+    async fn choose_domain_type(&self) -> Result<String> {
+        let offered = self.host_info().await?.domain_types;
+        let has = |t: &str| offered.iter().any(|o| o == t);
+        match self.settings.domain_type {
+            DomainTypeChoice::Kvm if has("kvm") => Ok("kvm".into()),
+            DomainTypeChoice::Qemu if has("qemu") => Ok("qemu".into()),
+            DomainTypeChoice::Kvm | DomainTypeChoice::Qemu => Err(Error::unsupported(format!(
+                "the configured domain type is not offered by this host (it offers: {})",
+                offered.join(", ")
+            ))),
+            DomainTypeChoice::Auto => ["kvm", "qemu"]
+                .into_iter()
+                .find(|t| has(t))
+                .map(str::to_owned)
+                .or_else(|| offered.first().cloned())
+                .ok_or_else(|| Error::unsupported("this host offers no domain type for its architecture")),
+        }
+    }
+
+    pub async fn update_vm(&self, id: &str, update: VmUpdate) -> Result<VmUpdateOutcome> {
+        if update.memory_mib.is_none() && update.vcpus.is_none() && update.autostart.is_none() {
+            return Err(Error::InvalidRequest {
+                field: None,
+                message: "nothing to change: give memory, vcpus or autostart".into(),
+            });
+        }
+        if let Some(m) = update.memory_mib {
+            validate_memory(m)?;
+        }
+        if let Some(v) = update.vcpus {
+            validate_vcpus(v)?;
+        }
+        let vm = self.get_vm(id).await?;
+        let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        // Check everything before changing anything, so a rejected request changes nothing.
+        if vm.state.is_active() {
+            if let Some(m) = update.memory_mib.filter(|m| *m > vm.max_memory_mib) {
+                return Err(Error::conflict(format!(
+                    "memory can only grow up to the maximum ({} MiB) while the VM runs; asked for {m} MiB",
+                    vm.max_memory_mib
+                )));
+            }
+            if let Some(v) = update.vcpus.filter(|v| *v > vm.max_vcpus) {
+                return Err(Error::conflict(format!(
+                    "vCPUs can only grow up to the maximum ({}) while the VM runs; asked for {v}",
+                    vm.max_vcpus
+                )));
+            }
+        }
+        let mut changes = Vec::new();
+        if let Some(vcpus) = update.vcpus {
+            let uuid = vm.uuid.clone();
+            let scope = self
+                .blocking(move |hv| hv.set_vcpus(&uuid, vcpus))
+                .await
+                .map_err(|e| Error::from_hypervisor("setting vCPUs", KIND, id, e))?;
+            changes.push(("vcpus", scope));
+        }
+        if let Some(memory) = update.memory_mib {
+            let uuid = vm.uuid.clone();
+            let scope = self
+                .blocking(move |hv| hv.set_memory(&uuid, memory))
+                .await
+                .map_err(|e| Error::from_hypervisor("setting memory", KIND, id, e))?;
+            changes.push(("memory", scope));
+        }
+        if let Some(autostart) = update.autostart {
+            let uuid = vm.uuid.clone();
+            self.blocking(move |hv| hv.set_autostart(&uuid, autostart))
+                .await
+                .map_err(|e| Error::from_hypervisor("setting autostart", KIND, id, e))?;
+            changes.push(("autostart", ChangeScope::Config));
+        }
+        Ok(VmUpdateOutcome { vm: self.get_vm(&vm.uuid).await?, changes })
+    }
+
+    /// Undefines a VM. With `remove_disks`, also deletes the volumes Vapor created for it.
+    pub async fn delete_vm(&self, id: &str, remove_disks: bool) -> Result<()> {
+        let vm = self.get_vm(id).await?;
+        let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let uuid = vm.uuid.clone();
+        self.blocking(move |hv| hv.undefine_domain(&uuid))
+            .await
+            .map_err(|e| Error::from_hypervisor("deleting the virtual machine", KIND, id, e))?;
+        if remove_disks {
+            let left = self.remove_volumes(&vm.metadata.owned_volumes).await;
+            if !left.is_empty() {
+                return Err(Error::Internal {
+                    context: format!(
+                        "the virtual machine was deleted, but these volumes could not be: {}",
+                        left.join(", ")
+                    ),
+                    source: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn vm_action(&self, id: &str, action: VmAction, timeout: Duration) -> Result<VmActionOutcome> {
+        let vm = self.get_vm(id).await?;
+        let guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let steps: &[PowerAction] = match action {
+            VmAction::Start => &[PowerAction::Start],
+            VmAction::Stop { force: true } | VmAction::ForceStop => &[PowerAction::Destroy],
+            VmAction::Stop { force: false } | VmAction::Shutdown => &[PowerAction::Shutdown],
+            VmAction::Restart { force: true } => &[PowerAction::Destroy, PowerAction::Start],
+            VmAction::Restart { force: false } => &[PowerAction::Reboot],
+            VmAction::Pause => &[PowerAction::Suspend],
+            VmAction::Resume => &[PowerAction::Resume],
+            VmAction::Reset => &[PowerAction::Reset],
+        };
+        if matches!(action, VmAction::Restart { force: true }) && !vm.state.is_active() {
+            return Err(Error::conflict("the virtual machine is not running; start it instead"));
+        }
+        for step in steps {
+            let uuid = vm.uuid.clone();
+            let step = *step;
+            self.blocking(move |hv| hv.power(&uuid, step))
+                .await
+                .map_err(|e| Error::from_hypervisor(format!("{} of virtual machine '{id}' was refused", verb(step)), KIND, id, e))?;
+        }
+        drop(guard);
+        if steps == [PowerAction::Shutdown] {
+            let op = self.watch_shutdown(vm.uuid.clone(), timeout)?;
+            return Ok(VmActionOutcome::Started(op));
+        }
+        Ok(VmActionOutcome::Done(self.get_vm(&vm.uuid).await?))
+    }
+
+    /// An operation that succeeds when the VM is off, or fails with `TIMEOUT`.
+    fn watch_shutdown(&self, uuid: String, timeout: Duration) -> Result<crate::db::OperationRow> {
+        let hv = self.hypervisor.clone();
+        self.operations.spawn("vm_shutdown", &uuid.clone(), "waiting for the guest to power off", move |mut handle: OperationHandle| async move {
+            let deadline = tokio::time::Instant::now() + timeout;
+            loop {
+                let hv = hv.clone();
+                let key = uuid.clone();
+                let state = tokio::task::spawn_blocking(move || hv.lookup_domain(&key).map(|d| d.state))
+                    .await
+                    .map_err(|e| OperationFailure { code: "INTERNAL_ERROR".into(), message: e.to_string() })?;
+                match state {
+                    Ok(DomainState::Shutoff) => return Ok(()),
+                    Ok(_) => {}
+                    Err(e) if e.kind == HypervisorErrorKind::NotFound => {
+                        return Err(OperationFailure {
+                            code: "NOT_FOUND".into(),
+                            message: "the virtual machine was deleted while shutting down".into(),
+                        })
+                    }
+                    Err(e) => tracing::warn!(vm = %uuid, error = %e, "state poll failed"),
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(OperationFailure {
+                        code: "TIMEOUT".into(),
+                        message: format!(
+                            "the guest did not power off within {} s; use force_stop to power it off",
+                            timeout.as_secs()
+                        ),
+                    });
+                }
+                tokio::select! {
+                    _ = handle.cancelled() => {
+                        return Err(OperationFailure { code: "CANCELLED".into(), message: "cancelled on request".into() });
+                    }
+                    _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                }
+            }
+        })
+    }
+}
+
+fn verb(action: PowerAction) -> &'static str {
+    match action {
+        PowerAction::Start => "start",
+        PowerAction::Shutdown => "shutdown",
+        PowerAction::Destroy => "power-off",
+        PowerAction::Reboot => "reboot",
+        PowerAction::Reset => "reset",
+        PowerAction::Suspend => "pause",
+        PowerAction::Resume => "resume",
+    }
+}
+
+fn validate_create(req: &VmCreate) -> Result<()> {
+    validate_name(&req.name)?;
+    validate_memory(req.memory_mib)?;
+    validate_vcpus(req.vcpus)?;
+    if req.disk_size_gib.is_some() && req.disk_path.is_some() {
+        return Err(Error::invalid("disk_size", "give either disk_size (a new disk) or disk_path (an existing one), not both"));
+    }
+    if let Some(size) = req.disk_size_gib {
+        if !(1..=65536).contains(&size) {
+            return Err(Error::invalid("disk_size", "disk_size is in GiB, from 1 to 65536"));
+        }
+    }
+    if let Some(path) = &req.disk_path {
+        validate_host_file("disk_path", path)?;
+    }
+    if let Some(path) = &req.iso_path {
+        validate_host_file("iso_path", path)?;
+    }
+    validate_name_like("storage_pool", &req.storage_pool)?;
+    if let Some(nic) = &req.network {
+        if let Some(mac) = &nic.mac {
+            validate_mac(mac)?;
+        }
+        match (nic.kind, &nic.source) {
+            (InterfaceKind::Bridge | InterfaceKind::Direct, None) => {
+                return Err(Error::invalid("network", "bridge and direct networks need a source"))
+            }
+            (_, Some(source)) => validate_name_like("network", source)?,
+            _ => {}
+        }
+    }
+    for g in req.graphics.iter().flatten() {
+        if g.listen.parse::<std::net::IpAddr>().is_err() {
+            return Err(Error::invalid("graphics", format!("listen must be an IP address, not '{}'", g.listen)));
+        }
+        if g.port.is_some_and(|p| p < 5900) {
+            return Err(Error::invalid("graphics", "a fixed display port must be 5900 or above"));
+        }
+    }
+    Ok(())
+}
+
+/// VM names: what libvirt and file systems accept without quoting, and not a route.
+pub fn validate_name(name: &str) -> Result<()> {
+    validate_name_like("name", name)?;
+    if RESERVED_VM_NAMES.contains(&name) {
+        return Err(Error::invalid("name", format!("'{name}' is reserved by the API")));
+    }
+    Ok(())
+}
+
+fn validate_name_like(field: &'static str, value: &str) -> Result<()> {
+    let mut chars = value.chars();
+    let ok = value.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("'{value}' is not a valid {field}: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"),
+        ))
+    }
+}
+
+fn validate_memory(memory_mib: u64) -> Result<()> {
+    if (16..=4_194_304).contains(&memory_mib) {
+        Ok(())
+    } else {
+        Err(Error::invalid("memory", "memory is in MiB, from 16 to 4194304"))
+    }
+}
+
+fn validate_vcpus(vcpus: u32) -> Result<()> {
+    if (1..=256).contains(&vcpus) {
+        Ok(())
+    } else {
+        Err(Error::invalid("vcpus", "vcpus is from 1 to 256"))
+    }
+}
+
+fn validate_mac(mac: &str) -> Result<()> {
+    let parts: Vec<&str> = mac.split(':').collect();
+    let ok = parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()));
+    let multicast = u8::from_str_radix(parts.first().copied().unwrap_or("01"), 16).map_or(true, |b| b & 1 == 1);
+    if ok && !multicast {
+        Ok(())
+    } else {
+        Err(Error::invalid("network", format!("'{mac}' is not a unicast MAC address")))
+    }
+}
+
+/// A path to a file on the host: absolute, no `..`, and present.
+fn validate_host_file(field: &'static str, path: &str) -> Result<()> {
+    let p = Path::new(path);
+    if !p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        return Err(Error::invalid(field, format!("{field} must be an absolute path without '..'")));
+    }
+    if !p.is_file() {
+        return Err(Error::invalid(field, format!("{path} does not exist or is not a file")));
+    }
+    Ok(())
+}
+
+/// qcow2 images start with the magic `QFI\xfb`; anything else is attached raw.
+fn probe_format(path: &str) -> DiskFormat {
+    let mut magic = [0u8; 4];
+    let is_qcow2 = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && magic == *b"QFI\xfb";
+    if is_qcow2 {
+        DiskFormat::Qcow2
+    } else {
+        DiskFormat::Raw
+    }
+}
+
+/// A random MAC in QEMU's locally administered range, unused by any defined VM.
+fn generate_mac(taken: &[String]) -> String {
+    let mut rng = rand::thread_rng();
+    loop {
+        let mac = format!("52:54:00:{:02x}:{:02x}:{:02x}", rng.gen::<u8>(), rng.gen::<u8>(), rng.gen::<u8>());
+        if !taken.iter().any(|t| t.eq_ignore_ascii_case(&mac)) {
+            return mac;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for ok in ["a", "web-01", "db.prod_2", &"x".repeat(64)] {
+            validate_name(ok).unwrap();
+        }
+        for bad in ["", "-a", "a b", "a/b", "../x", "templates", &"x".repeat(65), "<x>"] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn macs() {
+        validate_mac("52:54:00:ab:cd:ef").unwrap();
+        for bad in ["52:54:00:ab:cd", "zz:54:00:ab:cd:ef", "01:00:00:00:00:00", "52-54-00-ab-cd-ef"] {
+            assert!(validate_mac(bad).is_err(), "{bad}");
+        }
+        let taken = vec!["52:54:00:00:00:01".to_owned()];
+        let mac = generate_mac(&taken);
+        validate_mac(&mac).unwrap();
+        assert!(mac.starts_with("52:54:00:"));
+    }
+
+    #[test]
+    fn host_files() {
+        assert!(validate_host_file("iso_path", "relative.iso").is_err());
+        assert!(validate_host_file("iso_path", "/tmp/../etc/passwd").is_err());
+        assert!(validate_host_file("iso_path", "/nonexistent/x.iso").is_err());
+        let f = tempfile::NamedTempFile::new().unwrap();
+        validate_host_file("iso_path", f.path().to_str().unwrap()).unwrap();
+        assert_eq!(probe_format(f.path().to_str().unwrap()), DiskFormat::Raw);
+        std::fs::write(f.path(), b"QFI\xfb\0\0\0\x03").unwrap();
+        assert_eq!(probe_format(f.path().to_str().unwrap()), DiskFormat::Qcow2);
+    }
+}

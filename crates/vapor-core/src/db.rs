@@ -1,0 +1,305 @@
+//! Vapor's own state in SQLite: API tokens and operations.
+//!
+//! The database runs in WAL mode and is migrated forward on open. Migrations
+//! are append-only: a released migration is never edited, a new one is added.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+/// Ordered schema migrations; `schema_migrations` records which ran.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE api_tokens (
+         name        TEXT PRIMARY KEY,
+         token_hash  TEXT NOT NULL UNIQUE,
+         created_at  TEXT NOT NULL
+     );
+     CREATE TABLE operations (
+         id             TEXT PRIMARY KEY,
+         kind           TEXT NOT NULL,
+         target         TEXT NOT NULL,
+         status         TEXT NOT NULL,
+         phase          TEXT NOT NULL,
+         processed      INTEGER,
+         total          INTEGER,
+         percent        REAL NOT NULL,
+         error_code     TEXT,
+         error_message  TEXT,
+         created_at     TEXT NOT NULL,
+         updated_at     TEXT NOT NULL,
+         finished_at    TEXT
+     );
+     CREATE INDEX operations_by_target ON operations(target);",
+)];
+
+/// A handle on the database. Statements are short, so one connection behind a
+/// mutex serves every request; nothing holds it across an await or a backend call.
+pub struct Database {
+    conn: Mutex<Connection>,
+}
+
+/// One row of the `operations` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationRow {
+    pub id: String,
+    pub kind: String,
+    pub target: String,
+    pub status: String,
+    pub phase: String,
+    pub processed: Option<i64>,
+    pub total: Option<i64>,
+    pub percent: f64,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub finished_at: Option<String>,
+}
+
+fn db_error(context: &str, err: rusqlite::Error) -> Error {
+    Error::internal(format!("database: {context}"), err)
+}
+
+impl Database {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Error::internal(format!("creating {}", dir.display()), e))?;
+            }
+        }
+        let conn = Connection::open(path).map_err(|e| db_error("open", e))?;
+        Self::init(conn)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory().map_err(|e| db_error("open", e))?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| db_error("WAL", e))?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| db_error("foreign keys", e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| db_error("busy timeout", e))?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .map_err(|e| db_error("migrations table", e))?;
+        let db = Database { conn: Mutex::new(conn) };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent
+        // (statements are atomic), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut conn = self.lock();
+        let current: i64 = conn
+            .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
+            .map_err(|e| db_error("schema version", e))?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            let tx = conn.transaction().map_err(|e| db_error("migration", e))?;
+            tx.execute_batch(sql).map_err(|e| db_error("migration", e))?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                params![version, now()],
+            )
+            .map_err(|e| db_error("migration", e))?;
+            tx.commit().map_err(|e| db_error("migration", e))?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        self.lock()
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+            .map_err(|e| db_error("schema version", e))
+    }
+
+    // ---------------------------------------------------------------- tokens
+
+    pub fn insert_token(&self, name: &str, token_hash: &str) -> Result<()> {
+        let conn = self.lock();
+        match conn.execute(
+            "INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?1, ?2, ?3)",
+            params![name, token_hash, now()],
+        ) {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Err(Error::AlreadyExists { kind: "token", id: name.to_owned() })
+            }
+            Err(e) => Err(db_error("insert token", e)),
+        }
+    }
+
+    /// The name of the token with this hash, if any.
+    pub fn token_name_by_hash(&self, token_hash: &str) -> Result<Option<String>> {
+        self.lock()
+            .query_row("SELECT name FROM api_tokens WHERE token_hash = ?1", [token_hash], |r| r.get(0))
+            .optional()
+            .map_err(|e| db_error("token lookup", e))
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    pub fn upsert_operation(&self, op: &OperationRow) -> Result<()> {
+        self.lock()
+            .execute(
+                "INSERT INTO operations (id, kind, target, status, phase, processed, total, percent,
+                     error_code, error_message, created_at, updated_at, finished_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, phase = excluded.phase,
+                     processed = excluded.processed, total = excluded.total, percent = excluded.percent,
+                     error_code = excluded.error_code, error_message = excluded.error_message,
+                     updated_at = excluded.updated_at, finished_at = excluded.finished_at",
+                params![
+                    op.id,
+                    op.kind,
+                    op.target,
+                    op.status,
+                    op.phase,
+                    op.processed,
+                    op.total,
+                    op.percent,
+                    op.error_code,
+                    op.error_message,
+                    op.created_at,
+                    op.updated_at,
+                    op.finished_at
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| db_error("save operation", e))
+    }
+
+    pub fn operation(&self, id: &str) -> Result<Option<OperationRow>> {
+        self.lock()
+            .query_row(&format!("{SELECT_OPERATION} WHERE id = ?1"), [id], operation_from_row)
+            .optional()
+            .map_err(|e| db_error("operation lookup", e))
+    }
+
+    /// Operations, newest first, optionally filtered.
+    pub fn operations(&self, status: Option<&str>, target: Option<&str>) -> Result<Vec<OperationRow>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(&format!(
+                "{SELECT_OPERATION} WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR target = ?2)
+                 ORDER BY created_at DESC, id"
+            ))
+            .map_err(|e| db_error("list operations", e))?;
+        let rows = stmt
+            .query_map(params![status, target], operation_from_row)
+            .map_err(|e| db_error("list operations", e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| db_error("list operations", e))
+    }
+
+    /// Marks operations left queued or running by a previous process as failed.
+    /// Returns how many there were.
+    pub fn fail_interrupted_operations(&self, reason: &str) -> Result<usize> {
+        let ts = now();
+        self.lock()
+            .execute(
+                "UPDATE operations SET status = 'failed', error_code = 'INTERRUPTED', error_message = ?1,
+                     updated_at = ?2, finished_at = ?2
+                 WHERE status IN ('queued', 'running')",
+                params![reason, ts],
+            )
+            .map_err(|e| db_error("fail interrupted operations", e))
+    }
+}
+
+const SELECT_OPERATION: &str = "SELECT id, kind, target, status, phase, processed, total, percent,
+     error_code, error_message, created_at, updated_at, finished_at FROM operations";
+
+fn operation_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OperationRow> {
+    Ok(OperationRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        target: r.get(2)?,
+        status: r.get(3)?,
+        phase: r.get(4)?,
+        processed: r.get(5)?,
+        total: r.get(6)?,
+        percent: r.get(7)?,
+        error_code: r.get(8)?,
+        error_message: r.get(9)?,
+        created_at: r.get(10)?,
+        updated_at: r.get(11)?,
+        finished_at: r.get(12)?,
+    })
+}
+
+/// The current time as RFC 3339 with microseconds, the form every timestamp is stored in.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_applied_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/vapor.db");
+        let db = Database::open(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), MIGRATIONS.last().unwrap().0);
+        drop(db);
+        let again = Database::open(&path).unwrap();
+        assert_eq!(again.schema_version().unwrap(), MIGRATIONS.last().unwrap().0);
+    }
+
+    #[test]
+    fn duplicate_token_name_is_already_exists() {
+        let db = Database::open_in_memory().unwrap();
+        db.insert_token("ci", "h1").unwrap();
+        let err = db.insert_token("ci", "h2").unwrap_err();
+        assert!(matches!(err, Error::AlreadyExists { .. }), "{err:?}");
+        assert_eq!(db.token_name_by_hash("h1").unwrap().as_deref(), Some("ci"));
+        assert_eq!(db.token_name_by_hash("h2").unwrap(), None);
+    }
+
+    #[test]
+    fn interrupted_operations_are_failed_with_reason() {
+        let db = Database::open_in_memory().unwrap();
+        let ts = now();
+        let mut op = OperationRow {
+            id: "op-1".into(),
+            kind: "vm_shutdown".into(),
+            target: "u".into(),
+            status: "running".into(),
+            phase: "waiting".into(),
+            processed: None,
+            total: None,
+            percent: 0.0,
+            error_code: None,
+            error_message: None,
+            created_at: ts.clone(),
+            updated_at: ts.clone(),
+            finished_at: None,
+        };
+        db.upsert_operation(&op).unwrap();
+        op.id = "op-2".into();
+        op.status = "succeeded".into();
+        db.upsert_operation(&op).unwrap();
+        assert_eq!(db.fail_interrupted_operations("restarted").unwrap(), 1);
+        let failed = db.operation("op-1").unwrap().unwrap();
+        assert_eq!(failed.status, "failed");
+        assert_eq!(failed.error_code.as_deref(), Some("INTERRUPTED"));
+        assert_eq!(failed.error_message.as_deref(), Some("restarted"));
+        assert!(failed.finished_at.is_some());
+        assert_eq!(db.operation("op-2").unwrap().unwrap().status, "succeeded");
+        assert_eq!(db.operations(Some("failed"), None).unwrap().len(), 1);
+        assert_eq!(db.operations(None, Some("u")).unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,399 @@
+//! An in-memory [`Hypervisor`]: a state machine that follows libvirt's rules.
+//!
+//! The conformance suite runs the same HTTP tests against this backend and
+//! against real libvirt, so every rule here mirrors what libvirt does: which
+//! power transitions are valid from which state, what is `NotFound` or
+//! `AlreadyExists`, where a configuration change takes effect. Where libvirt's
+//! drivers differ, the mock follows the `test:///default` driver (for example a
+//! graceful shutdown completes at once, as if the guest honoured ACPI).
+//!
+//! Architecture invariant: the mock answers from its own state only; it never
+//! returns a canned value that a sequence of calls could not have produced.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use vapor_hypervisor::*;
+
+/// The first port handed to an automatic display, like QEMU's VNC base port.
+const FIRST_DISPLAY_PORT: i32 = 5900;
+
+#[derive(Debug, Clone)]
+struct MockDomain {
+    spec: DomainSpec,
+    state: DomainState,
+    max_memory_mib: u64,
+    max_vcpus: u32,
+    autostart: bool,
+    /// Ports given to automatic displays while the domain runs.
+    display_ports: Vec<i32>,
+}
+
+#[derive(Debug, Clone)]
+struct MockPool {
+    path: String,
+    active: bool,
+    autostart: bool,
+    capacity_bytes: u64,
+    volumes: BTreeMap<String, MockVolume>,
+}
+
+#[derive(Debug, Clone)]
+struct MockVolume {
+    format: DiskFormat,
+    capacity_bytes: u64,
+}
+
+#[derive(Default)]
+struct State {
+    domains: BTreeMap<String, MockDomain>,
+    pools: BTreeMap<String, MockPool>,
+}
+
+/// The mock backend. Starts empty: no domains, no pools.
+pub struct MockHypervisor {
+    state: Mutex<State>,
+}
+
+impl Default for MockHypervisor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MockHypervisor {
+    pub fn new() -> Self {
+        MockHypervisor { state: Mutex::new(State::default()) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn no_domain(id: &str) -> HypervisorError {
+    HypervisorError::not_found(format!("Domain not found: no domain with matching name or uuid '{id}'"))
+}
+
+impl State {
+    fn find_uuid(&self, name_or_uuid: &str) -> Option<String> {
+        self.domains
+            .values()
+            .find(|d| d.spec.name == name_or_uuid)
+            .or_else(|| self.domains.get(&name_or_uuid.to_ascii_lowercase()))
+            .map(|d| d.spec.uuid.clone())
+    }
+
+    fn domain_mut(&mut self, uuid: &str) -> Result<&mut MockDomain> {
+        self.domains.get_mut(uuid).ok_or_else(|| no_domain(uuid))
+    }
+
+    fn volume_by_path(&self, path: &str) -> Option<(&str, &str, &MockPool, &MockVolume)> {
+        self.pools.iter().find_map(|(pool_name, pool)| {
+            pool.volumes
+                .iter()
+                .find(|(vol_name, _)| volume_path(pool, vol_name) == path)
+                .map(|(vol_name, vol)| (pool_name.as_str(), vol_name.as_str(), pool, vol))
+        })
+    }
+
+    fn next_display_port(&self) -> i32 {
+        let used: Vec<i32> = self.domains.values().flat_map(|d| d.display_ports.iter().copied()).collect();
+        (FIRST_DISPLAY_PORT..).find(|p| !used.contains(p)).unwrap_or(FIRST_DISPLAY_PORT)
+    }
+
+    fn view(&self, d: &MockDomain) -> Domain {
+        let mut auto_ports = d.display_ports.iter();
+        Domain {
+            uuid: d.spec.uuid.clone(),
+            name: d.spec.name.clone(),
+            state: d.state,
+            domain_type: d.spec.domain_type.clone(),
+            memory_mib: d.spec.memory_mib,
+            max_memory_mib: d.max_memory_mib,
+            vcpus: d.spec.vcpus,
+            max_vcpus: d.max_vcpus,
+            autostart: d.autostart,
+            persistent: true,
+            os: OsInfo { os_type: "hvm".into(), arch: d.spec.arch.clone(), machine: Some("pc".into()) },
+            disks: d
+                .spec
+                .disks
+                .iter()
+                .map(|disk| DiskInfo {
+                    device: match disk.device {
+                        DiskDevice::Disk => "disk".into(),
+                        DiskDevice::Cdrom => "cdrom".into(),
+                    },
+                    target: disk.target.clone(),
+                    bus: Some(disk.bus.as_str().into()),
+                    format: Some(disk.format.as_str().into()),
+                    path: Some(disk.path.clone()),
+                    readonly: disk.readonly,
+                    capacity_bytes: self.volume_by_path(&disk.path).map(|(_, _, _, v)| v.capacity_bytes),
+                })
+                .collect(),
+            interfaces: d
+                .spec
+                .interfaces
+                .iter()
+                .map(|nic| InterfaceInfo {
+                    kind: nic.kind.as_str().into(),
+                    source: nic.source.clone(),
+                    model: Some(nic.model.clone()),
+                    mac: Some(nic.mac.clone()),
+                })
+                .collect(),
+            graphics: d
+                .spec
+                .graphics
+                .iter()
+                .map(|g| GraphicsInfo {
+                    kind: g.kind.as_str().into(),
+                    listen: Some(g.listen.clone()),
+                    port: match g.port {
+                        Some(p) => Some(i32::from(p)),
+                        None => auto_ports.next().copied(),
+                    },
+                    autoport: g.port.is_none(),
+                })
+                .collect(),
+            metadata: d.spec.metadata.clone(),
+        }
+    }
+}
+
+fn volume_path(pool: &MockPool, name: &str) -> String {
+    format!("{}/{}", pool.path.trim_end_matches('/'), name)
+}
+
+fn pool_view(name: &str, pool: &MockPool) -> StoragePool {
+    let allocation: u64 = pool.volumes.values().map(|v| v.capacity_bytes).sum();
+    StoragePool {
+        name: name.to_owned(),
+        pool_type: "dir".into(),
+        path: Some(pool.path.clone()),
+        active: pool.active,
+        autostart: pool.autostart,
+        persistent: true,
+        capacity_bytes: pool.capacity_bytes,
+        allocation_bytes: allocation.min(pool.capacity_bytes),
+        available_bytes: pool.capacity_bytes.saturating_sub(allocation),
+    }
+}
+
+impl Hypervisor for MockHypervisor {
+    fn host_info(&self) -> Result<HostInfo> {
+        Ok(HostInfo {
+            backend: "mock".into(),
+            uri: "mock:///default".into(),
+            hypervisor: "Mock 1.0.0".into(),
+            libvirt_version: None,
+            arch: "x86_64".into(),
+            domain_types: vec!["kvm".into(), "qemu".into()],
+        })
+    }
+
+    fn list_domains(&self) -> Result<Vec<Domain>> {
+        let state = self.lock();
+        Ok(state.domains.values().map(|d| state.view(d)).collect())
+    }
+
+    fn lookup_domain(&self, name_or_uuid: &str) -> Result<Domain> {
+        let state = self.lock();
+        let uuid = state.find_uuid(name_or_uuid).ok_or_else(|| no_domain(name_or_uuid))?;
+        Ok(state.view(&state.domains[&uuid]))
+    }
+
+    fn define_domain(&self, spec: &DomainSpec) -> Result<Domain> {
+        let mut state = self.lock();
+        if let Some(existing) = state.domains.values().find(|d| d.spec.name == spec.name) {
+            return Err(HypervisorError::already_exists(format!(
+                "domain '{}' already exists with uuid {}",
+                spec.name, existing.spec.uuid
+            )));
+        }
+        let uuid = spec.uuid.to_ascii_lowercase();
+        if state.domains.contains_key(&uuid) {
+            return Err(HypervisorError::already_exists(format!("domain with uuid {uuid} already exists")));
+        }
+        if spec.memory_mib == 0 || spec.vcpus == 0 {
+            return Err(HypervisorError::invalid_argument("memory and vcpus must be positive"));
+        }
+        let mut spec = spec.clone();
+        spec.uuid = uuid.clone();
+        let domain = MockDomain {
+            max_memory_mib: spec.memory_mib,
+            max_vcpus: spec.vcpus,
+            spec,
+            state: DomainState::Shutoff,
+            autostart: false,
+            display_ports: Vec::new(),
+        };
+        state.domains.insert(uuid.clone(), domain);
+        Ok(state.view(&state.domains[&uuid]))
+    }
+
+    fn undefine_domain(&self, uuid: &str) -> Result<()> {
+        let mut state = self.lock();
+        state.domains.remove(uuid).map(|_| ()).ok_or_else(|| no_domain(uuid))
+    }
+
+    fn power(&self, uuid: &str, action: PowerAction) -> Result<()> {
+        let mut state = self.lock();
+        let port = state.next_display_port();
+        let d = state.domain_mut(uuid)?;
+        let running = matches!(d.state, DomainState::Running | DomainState::Blocked);
+        let active = d.state.is_active();
+        let invalid = |msg: &str| Err(HypervisorError::operation_invalid(format!("Requested operation is not valid: {msg}")));
+        match action {
+            PowerAction::Start if active => return invalid("domain is already running"),
+            PowerAction::Start => {
+                d.state = DomainState::Running;
+                let autos = d.spec.graphics.iter().filter(|g| g.port.is_none()).count() as i32;
+                d.display_ports = (0..autos).map(|i| port + i).collect();
+            }
+            PowerAction::Shutdown | PowerAction::Destroy if !active => return invalid("domain is not running"),
+            // As on libvirt's test driver, the guest honours the ACPI request at once.
+            PowerAction::Shutdown | PowerAction::Destroy => {
+                d.state = DomainState::Shutoff;
+                d.display_ports.clear();
+            }
+            PowerAction::Reboot | PowerAction::Reset if !active => return invalid("domain is not running"),
+            PowerAction::Reboot | PowerAction::Reset => {}
+            PowerAction::Suspend if !active => return invalid("domain is not running"),
+            PowerAction::Suspend => d.state = DomainState::Paused,
+            PowerAction::Resume if d.state != DomainState::Paused => {
+                return invalid(if running { "domain is already running" } else { "domain is not running" })
+            }
+            PowerAction::Resume => d.state = DomainState::Running,
+        }
+        Ok(())
+    }
+
+    fn set_memory(&self, uuid: &str, memory_mib: u64) -> Result<ChangeScope> {
+        let mut state = self.lock();
+        let d = state.domain_mut(uuid)?;
+        if d.state.is_active() {
+            if memory_mib > d.max_memory_mib {
+                return Err(HypervisorError::operation_invalid(format!(
+                    "memory can only grow up to the maximum ({} MiB) while the VM runs",
+                    d.max_memory_mib
+                )));
+            }
+            d.spec.memory_mib = memory_mib;
+            Ok(ChangeScope::LiveAndConfig)
+        } else {
+            d.spec.memory_mib = memory_mib;
+            d.max_memory_mib = memory_mib;
+            Ok(ChangeScope::Config)
+        }
+    }
+
+    fn set_vcpus(&self, uuid: &str, vcpus: u32) -> Result<ChangeScope> {
+        let mut state = self.lock();
+        let d = state.domain_mut(uuid)?;
+        if d.state.is_active() {
+            if vcpus > d.max_vcpus {
+                return Err(HypervisorError::operation_invalid(format!(
+                    "vCPUs can only grow up to the maximum ({}) while the VM runs",
+                    d.max_vcpus
+                )));
+            }
+            d.spec.vcpus = vcpus;
+            Ok(ChangeScope::LiveAndConfig)
+        } else {
+            d.spec.vcpus = vcpus;
+            d.max_vcpus = vcpus;
+            Ok(ChangeScope::Config)
+        }
+    }
+
+    fn set_autostart(&self, uuid: &str, autostart: bool) -> Result<()> {
+        let mut state = self.lock();
+        state.domain_mut(uuid)?.autostart = autostart;
+        Ok(())
+    }
+
+    fn lookup_pool(&self, name: &str) -> Result<StoragePool> {
+        let state = self.lock();
+        state
+            .pools
+            .get(name)
+            .map(|p| pool_view(name, p))
+            .ok_or_else(|| HypervisorError::not_found(format!("Storage pool not found: no storage pool with matching name '{name}'")))
+    }
+
+    fn create_dir_pool(&self, name: &str, path: &str) -> Result<StoragePool> {
+        let mut state = self.lock();
+        if state.pools.contains_key(name) {
+            return Err(HypervisorError::already_exists(format!("pool '{name}' already exists")));
+        }
+        let pool = MockPool {
+            path: path.to_owned(),
+            active: true,
+            autostart: true,
+            capacity_bytes: 1 << 40,
+            volumes: BTreeMap::new(),
+        };
+        let view = pool_view(name, &pool);
+        state.pools.insert(name.to_owned(), pool);
+        Ok(view)
+    }
+
+    fn create_volume(&self, pool: &str, spec: &VolumeSpec) -> Result<StorageVolume> {
+        let mut state = self.lock();
+        let p = state
+            .pools
+            .get_mut(pool)
+            .ok_or_else(|| HypervisorError::not_found(format!("Storage pool not found: '{pool}'")))?;
+        if !p.active {
+            return Err(HypervisorError::operation_invalid(format!("storage pool '{pool}' is not active")));
+        }
+        if spec.name.is_empty() || spec.name.contains('/') {
+            return Err(HypervisorError::invalid_argument(format!("volume name '{}' cannot contain '/'", spec.name)));
+        }
+        if p.volumes.contains_key(&spec.name) {
+            return Err(HypervisorError::already_exists(format!("storage volume '{}' exists already", spec.name)));
+        }
+        p.volumes.insert(spec.name.clone(), MockVolume { format: spec.format, capacity_bytes: spec.capacity_bytes });
+        Ok(StorageVolume {
+            name: spec.name.clone(),
+            pool: pool.to_owned(),
+            path: volume_path(p, &spec.name),
+            format: Some(spec.format.as_str().into()),
+            capacity_bytes: spec.capacity_bytes,
+            allocation_bytes: 0,
+        })
+    }
+
+    fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume> {
+        let state = self.lock();
+        let (pool_name, vol_name, _, vol) = state
+            .volume_by_path(path)
+            .ok_or_else(|| HypervisorError::not_found(format!("Storage volume not found: no storage vol with matching path '{path}'")))?;
+        Ok(StorageVolume {
+            name: vol_name.to_owned(),
+            pool: pool_name.to_owned(),
+            path: path.to_owned(),
+            format: Some(vol.format.as_str().into()),
+            capacity_bytes: vol.capacity_bytes,
+            allocation_bytes: 0,
+        })
+    }
+
+    fn delete_volume_by_path(&self, path: &str) -> Result<()> {
+        let mut state = self.lock();
+        let (pool_name, vol_name) = state
+            .volume_by_path(path)
+            .map(|(p, v, _, _)| (p.to_owned(), v.to_owned()))
+            .ok_or_else(|| HypervisorError::not_found(format!("Storage volume not found: no storage vol with matching path '{path}'")))?;
+        if let Some(pool) = state.pools.get_mut(&pool_name) {
+            pool.volumes.remove(&vol_name);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

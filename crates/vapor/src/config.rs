@@ -1,0 +1,201 @@
+//! `vapor.conf`: an INI file, overridden by `VAPOR_<SECTION>_<KEY>` environment variables.
+//!
+//! ```ini
+//! [server]
+//! host = 127.0.0.1
+//! port = 8080
+//! max_body_bytes = 1048576
+//!
+//! [database]
+//! path = /var/lib/vapor/vapor.db
+//!
+//! [libvirt]
+//! enabled = true
+//! uri = qemu:///system
+//! domain_type = auto        ; auto | kvm | qemu
+//! default_pool_path = /var/lib/libvirt/images
+//! ```
+//!
+//! Unknown sections and keys are errors, so that a typo cannot silently fall
+//! back to a default.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use vapor_core::app::DomainTypeChoice;
+
+/// Where the configuration is looked for when no path is given.
+pub const SEARCH_PATHS: &[&str] = &["./vapor.conf", "/etc/vapor/vapor.conf"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub max_body_bytes: usize,
+    pub database_path: PathBuf,
+    pub libvirt_enabled: bool,
+    pub libvirt_uri: String,
+    pub domain_type: DomainTypeChoice,
+    pub default_pool_path: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            max_body_bytes: 1024 * 1024,
+            database_path: PathBuf::from("/var/lib/vapor/vapor.db"),
+            libvirt_enabled: true,
+            libvirt_uri: "qemu:///system".into(),
+            domain_type: DomainTypeChoice::Auto,
+            default_pool_path: "/var/lib/libvirt/images".into(),
+        }
+    }
+}
+
+/// The keys `vapor.conf` knows, by section.
+const KNOWN: &[(&str, &[&str])] = &[
+    ("server", &["host", "port", "max_body_bytes"]),
+    ("database", &["path"]),
+    ("libvirt", &["enabled", "uri", "domain_type", "default_pool_path"]),
+];
+
+impl Config {
+    /// Loads `path`, or the first file of [`SEARCH_PATHS`] that exists, or the
+    /// defaults; then applies the environment.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let file = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => std::env::var_os("VAPOR_CONFIG")
+                .map(PathBuf::from)
+                .or_else(|| SEARCH_PATHS.iter().map(PathBuf::from).find(|p| p.exists())),
+        };
+        let mut values = match &file {
+            Some(f) => {
+                let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+                parse_ini(&text).with_context(|| format!("in {}", f.display()))?
+            }
+            None => BTreeMap::new(),
+        };
+        for (section, keys) in KNOWN {
+            for key in *keys {
+                let var = format!("VAPOR_{}_{}", section.to_uppercase(), key.to_uppercase());
+                if let Ok(v) = std::env::var(&var) {
+                    values.insert((section.to_string(), key.to_string()), v);
+                }
+            }
+        }
+        Config::from_values(&values)
+    }
+
+    fn from_values(values: &BTreeMap<(String, String), String>) -> Result<Config> {
+        let mut c = Config::default();
+        for ((section, key), value) in values {
+            let bad = |what: &str| anyhow!("[{section}] {key}: {what}, not '{value}'");
+            match (section.as_str(), key.as_str()) {
+                ("server", "host") => c.host = value.clone(),
+                ("server", "port") => c.port = value.parse().map_err(|_| bad("a port number"))?,
+                ("server", "max_body_bytes") => {
+                    c.max_body_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
+                }
+                ("database", "path") => c.database_path = PathBuf::from(value),
+                ("libvirt", "enabled") => c.libvirt_enabled = parse_bool(value).ok_or_else(|| bad("true or false"))?,
+                ("libvirt", "uri") => c.libvirt_uri = value.clone(),
+                ("libvirt", "domain_type") => c.domain_type = value.parse().map_err(|e: String| anyhow!(e))?,
+                ("libvirt", "default_pool_path") => c.default_pool_path = value.clone(),
+                _ => bail!("unknown setting [{section}] {key}"),
+            }
+        }
+        Ok(c)
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses INI text into `(section, key) -> value`. `;` and `#` start comments.
+fn parse_ini(text: &str) -> Result<BTreeMap<(String, String), String>> {
+    let mut values = BTreeMap::new();
+    let mut section: Option<String> = None;
+    for (n, raw) in text.lines().enumerate() {
+        let line = strip_comment(raw).trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let name = name.trim().to_ascii_lowercase();
+            if !KNOWN.iter().any(|(s, _)| *s == name) {
+                bail!("line {}: unknown section [{name}]", n + 1);
+            }
+            section = Some(name);
+            continue;
+        }
+        let (key, value) = line.split_once('=').ok_or_else(|| anyhow!("line {}: expected key = value", n + 1))?;
+        let section = section.clone().ok_or_else(|| anyhow!("line {}: a setting before any [section]", n + 1))?;
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        values.insert((section, key.trim().to_ascii_lowercase()), value.to_owned());
+    }
+    Ok(values)
+}
+
+fn strip_comment(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with(';') || trimmed.starts_with('#') {
+        return "";
+    }
+    match line.find(" ;").or_else(|| line.find(" #")) {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_file() {
+        let text = "\
+; Vapor
+[server]
+host = 0.0.0.0
+port = 9090 ; inline comment
+
+[database]
+path = \"/tmp/v.db\"
+
+[libvirt]
+enabled = false
+uri = test:///default
+domain_type = qemu
+";
+        let c = Config::from_values(&parse_ini(text).unwrap()).unwrap();
+        assert_eq!(c.host, "0.0.0.0");
+        assert_eq!(c.port, 9090);
+        assert_eq!(c.database_path, PathBuf::from("/tmp/v.db"));
+        assert!(!c.libvirt_enabled);
+        assert_eq!(c.libvirt_uri, "test:///default");
+        assert_eq!(c.domain_type, DomainTypeChoice::Qemu);
+        assert_eq!(c.max_body_bytes, Config::default().max_body_bytes);
+    }
+
+    #[test]
+    fn typos_are_errors() {
+        assert!(parse_ini("[sever]\nport = 1\n").is_err());
+        assert!(Config::from_values(&parse_ini("[server]\nprot = 1\n").unwrap()).is_err());
+        assert!(Config::from_values(&parse_ini("[server]\nport = http\n").unwrap()).is_err());
+        assert!(Config::from_values(&parse_ini("[libvirt]\ndomain_type = xen\n").unwrap()).is_err());
+        assert!(parse_ini("port = 1\n").is_err());
+    }
+}

@@ -1,0 +1,54 @@
+//! The backend used when `[libvirt] enabled = false`: every call is `Unavailable`.
+
+use vapor_hypervisor::*;
+
+pub struct DisabledHypervisor;
+
+fn disabled<T>() -> Result<T> {
+    Err(HypervisorError::new(HypervisorErrorKind::Unavailable, "libvirt is disabled in vapor.conf"))
+}
+
+impl Hypervisor for DisabledHypervisor {
+    fn host_info(&self) -> Result<HostInfo> {
+        disabled()
+    }
+    fn list_domains(&self) -> Result<Vec<Domain>> {
+        disabled()
+    }
+    fn lookup_domain(&self, _: &str) -> Result<Domain> {
+        disabled()
+    }
+    fn define_domain(&self, _: &DomainSpec) -> Result<Domain> {
+        disabled()
+    }
+    fn undefine_domain(&self, _: &str) -> Result<()> {
+        disabled()
+    }
+    fn power(&self, _: &str, _: PowerAction) -> Result<()> {
+        disabled()
+    }
+    fn set_memory(&self, _: &str, _: u64) -> Result<ChangeScope> {
+        disabled()
+    }
+    fn set_vcpus(&self, _: &str, _: u32) -> Result<ChangeScope> {
+        disabled()
+    }
+    fn set_autostart(&self, _: &str, _: bool) -> Result<()> {
+        disabled()
+    }
+    fn lookup_pool(&self, _: &str) -> Result<StoragePool> {
+        disabled()
+    }
+    fn create_dir_pool(&self, _: &str, _: &str) -> Result<StoragePool> {
+        disabled()
+    }
+    fn create_volume(&self, _: &str, _: &VolumeSpec) -> Result<StorageVolume> {
+        disabled()
+    }
+    fn lookup_volume_by_path(&self, _: &str) -> Result<StorageVolume> {
+        disabled()
+    }
+    fn delete_volume_by_path(&self, _: &str) -> Result<()> {
+        disabled()
+    }
+}

@@ -1,0 +1,93 @@
+//! The HTTP service around the generated router.
+//!
+//! The generated router answers some failures itself, before any Vapor code
+//! runs: 401 with an empty body, 400 and 422 with text bodies for parse and
+//! validation errors, and axum answers 404/405/413/415 the same way. The
+//! [`envelope_errors`] middleware rewrites each such reply into the API's
+//! error envelope, so that every error a client sees has the same shape.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use http::{header, HeaderValue, StatusCode};
+use vapor_core::api::{error_envelope, VaporApi};
+use vapor_core::app::Vapor;
+
+/// The whole service: the generated routes, the envelope rewriting, limits and logging.
+pub fn router(app: Arc<Vapor>, max_body_bytes: usize) -> Router {
+    vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(VaporApi::new(app))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn(envelope_errors))
+        .layer(middleware::from_fn(log_requests))
+}
+
+/// Error codes for replies that did not come from Vapor's own error type.
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "VALIDATION_ERROR",
+        StatusCode::UNAUTHORIZED => "UNAUTHORIZED",
+        StatusCode::FORBIDDEN => "FORBIDDEN",
+        StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        s if s.is_server_error() => "INTERNAL_ERROR",
+        _ => "BAD_REQUEST",
+    }
+}
+
+fn default_message(status: StatusCode, method: &http::Method, path: &str) -> String {
+    match status {
+        StatusCode::UNAUTHORIZED => "a valid bearer token is required".into(),
+        StatusCode::NOT_FOUND => format!("no route for {method} {path}"),
+        StatusCode::METHOD_NOT_ALLOWED => format!("{method} is not allowed on {path}"),
+        s => s.canonical_reason().unwrap_or("error").to_owned(),
+    }
+}
+
+/// Rewrites non-JSON error replies into the error envelope.
+async fn envelope_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if text.is_empty() { default_message(status, &method, &path) } else { text };
+    // Validation failures of a well-formed request body are the client's input errors: 400.
+    let status = if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
+    let body = error_envelope(code_for(parts.status), &message, Default::default()).to_string();
+    parts.status = status;
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
+
+async fn log_requests(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
