@@ -262,6 +262,7 @@ impl Hypervisor for MockHypervisor {
             PowerAction::Reboot | PowerAction::Reset if !active => return invalid("domain is not running"),
             PowerAction::Reboot | PowerAction::Reset => {}
             PowerAction::Suspend if !active => return invalid("domain is not running"),
+            PowerAction::Suspend if d.state == DomainState::Paused => return invalid("domain is already paused"),
             PowerAction::Suspend => d.state = DomainState::Paused,
             PowerAction::Resume if d.state != DomainState::Paused => {
                 return invalid(if running { "domain is already running" } else { "domain is not running" })

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
@@ -20,10 +20,44 @@ use vapor_core::app::Vapor;
 
 /// The whole service: the generated routes, the envelope rewriting, limits and logging.
 pub fn router(app: Arc<Vapor>, max_body_bytes: usize) -> Router {
-    vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(VaporApi::new(app))
+    vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(VaporApi::new(app.clone()))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn_with_state(app, require_token))
         .layer(middleware::from_fn(envelope_errors))
         .layer(middleware::from_fn(log_requests))
+}
+
+/// Whether a path is served without a token: the health check, and the console
+/// WebSocket, whose one-time token in the query is its credential.
+fn is_public(path: &str) -> bool {
+    path == "/api/v1/health"
+        || (path.starts_with("/api/v1/virtualization/virtualmachines/") && path.ends_with("/console/ws"))
+}
+
+/// Rejects requests without a valid token before anything reads their body, so
+/// that an unauthenticated client learns nothing but 401.
+async fn require_token(State(app): State<Arc<Vapor>>, request: Request, next: Next) -> Response {
+    if is_public(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(vapor_core::auth::bearer_token)
+        .map(str::to_owned);
+    let allowed = match token {
+        None => false,
+        Some(token) => {
+            let db = app.db().clone();
+            matches!(tokio::task::spawn_blocking(move || vapor_core::auth::authenticate(&db, &token)).await, Ok(Ok(_)))
+        }
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        Response::builder().status(StatusCode::UNAUTHORIZED).body(Body::empty()).unwrap_or_default()
+    }
 }
 
 /// Error codes for replies that did not come from Vapor's own error type.
