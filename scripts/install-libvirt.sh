@@ -4,7 +4,7 @@
 # Idempotent: safe to run on every test run.
 set -euo pipefail
 
-need_pkgs=(libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
+need_pkgs=(libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils libssl-dev
            dnsmasq-base libvirt-dev pkg-config libvirt-clients iptables)
 missing=()
 for p in "${need_pkgs[@]}"; do

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: installs and starts libvirt, builds once, then runs the unit
+# tests, the codegen drift check, and the HTTP conformance suite three times:
+# on the in-memory mock, on libvirt's test:///default driver, and on a real
+# libvirtd at qemu:///system.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-libvirt.sh
+
+export CARGO_TERM_COLOR=never
+cargo build --workspace --all-targets --locked
+
+echo "== unit tests, codegen drift, conformance on the mock backend"
+cargo test --workspace --locked
+
+echo "== conformance on libvirt test:///default"
+VAPOR_TEST_BACKEND=test:///default cargo test --locked -p vapor-conformance
+
+echo "== conformance on libvirt qemu:///system"
+VAPOR_TEST_BACKEND=qemu:///system cargo test --locked -p vapor-conformance
