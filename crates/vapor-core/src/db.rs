@@ -83,14 +83,19 @@ impl Database {
     }
 
     fn init(conn: Connection) -> Result<Self> {
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| db_error("WAL", e))?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| db_error("foreign keys", e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| db_error("busy timeout", e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| db_error("WAL", e))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| db_error("foreign keys", e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| db_error("busy timeout", e))?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
         )
         .map_err(|e| db_error("migrations table", e))?;
-        let db = Database { conn: Mutex::new(conn) };
+        let db = Database {
+            conn: Mutex::new(conn),
+        };
         db.migrate()?;
         Ok(db)
     }
@@ -98,17 +103,24 @@ impl Database {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (statements are atomic), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn migrate(&self) -> Result<()> {
         let mut conn = self.lock();
         let current: i64 = conn
-            .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| db_error("schema version", e))?;
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             let tx = conn.transaction().map_err(|e| db_error("migration", e))?;
-            tx.execute_batch(sql).map_err(|e| db_error("migration", e))?;
+            tx.execute_batch(sql)
+                .map_err(|e| db_error("migration", e))?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
                 params![version, now()],
@@ -121,7 +133,9 @@ impl Database {
 
     pub fn schema_version(&self) -> Result<i64> {
         self.lock()
-            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
             .map_err(|e| db_error("schema version", e))
     }
 
@@ -134,8 +148,13 @@ impl Database {
             params![name, token_hash, now()],
         ) {
             Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Err(Error::AlreadyExists { kind: "token", id: name.to_owned() })
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::AlreadyExists {
+                    kind: "token",
+                    id: name.to_owned(),
+                })
             }
             Err(e) => Err(db_error("insert token", e)),
         }
@@ -144,7 +163,11 @@ impl Database {
     /// The name of the token with this hash, if any.
     pub fn token_name_by_hash(&self, token_hash: &str) -> Result<Option<String>> {
         self.lock()
-            .query_row("SELECT name FROM api_tokens WHERE token_hash = ?1", [token_hash], |r| r.get(0))
+            .query_row(
+                "SELECT name FROM api_tokens WHERE token_hash = ?1",
+                [token_hash],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| db_error("token lookup", e))
     }
@@ -183,13 +206,21 @@ impl Database {
 
     pub fn operation(&self, id: &str) -> Result<Option<OperationRow>> {
         self.lock()
-            .query_row(&format!("{SELECT_OPERATION} WHERE id = ?1"), [id], operation_from_row)
+            .query_row(
+                &format!("{SELECT_OPERATION} WHERE id = ?1"),
+                [id],
+                operation_from_row,
+            )
             .optional()
             .map_err(|e| db_error("operation lookup", e))
     }
 
     /// Operations, newest first, optionally filtered.
-    pub fn operations(&self, status: Option<&str>, target: Option<&str>) -> Result<Vec<OperationRow>> {
+    pub fn operations(
+        &self,
+        status: Option<&str>,
+        target: Option<&str>,
+    ) -> Result<Vec<OperationRow>> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(&format!(
@@ -200,7 +231,8 @@ impl Database {
         let rows = stmt
             .query_map(params![status, target], operation_from_row)
             .map_err(|e| db_error("list operations", e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| db_error("list operations", e))
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| db_error("list operations", e))
     }
 
     /// Marks operations left queued or running by a previous process as failed.
@@ -256,7 +288,10 @@ mod tests {
         assert_eq!(db.schema_version().unwrap(), MIGRATIONS.last().unwrap().0);
         drop(db);
         let again = Database::open(&path).unwrap();
-        assert_eq!(again.schema_version().unwrap(), MIGRATIONS.last().unwrap().0);
+        assert_eq!(
+            again.schema_version().unwrap(),
+            MIGRATIONS.last().unwrap().0
+        );
     }
 
     #[test]

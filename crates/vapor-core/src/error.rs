@@ -18,7 +18,10 @@ pub enum Error {
 
     /// A value in the request is invalid. `field` names it when there is one.
     #[error("{message}")]
-    InvalidRequest { field: Option<&'static str>, message: String },
+    InvalidRequest {
+        field: Option<&'static str>,
+        message: String,
+    },
 
     /// The request does not fit the object's current state.
     #[error("{message}")]
@@ -68,19 +71,32 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Error::InvalidRequest { field: Some(field), message: message.into() }
+        Error::InvalidRequest {
+            field: Some(field),
+            message: message.into(),
+        }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Error::Conflict { message: message.into() }
+        Error::Conflict {
+            message: message.into(),
+        }
     }
 
     pub fn unsupported(message: impl Into<String>) -> Self {
-        Error::Unsupported { message: message.into() }
+        Error::Unsupported {
+            message: message.into(),
+        }
     }
 
-    pub fn internal(context: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Error::Internal { context: context.into(), source: Some(Box::new(source)) }
+    pub fn internal(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Internal {
+            context: context.into(),
+            source: Some(Box::new(source)),
+        }
     }
 
     /// Wraps a backend failure, saying what Vapor was doing. A `NotFound` from the
@@ -92,10 +108,19 @@ impl Error {
         source: HypervisorError,
     ) -> Self {
         match source.kind {
-            HypervisorErrorKind::NotFound => Error::NotFound { kind, id: id.to_owned() },
-            HypervisorErrorKind::AlreadyExists => Error::AlreadyExists { kind, id: id.to_owned() },
+            HypervisorErrorKind::NotFound => Error::NotFound {
+                kind,
+                id: id.to_owned(),
+            },
+            HypervisorErrorKind::AlreadyExists => Error::AlreadyExists {
+                kind,
+                id: id.to_owned(),
+            },
             HypervisorErrorKind::Unavailable => Error::Unavailable { source },
-            _ => Error::Hypervisor { context: context.into(), source },
+            _ => Error::Hypervisor {
+                context: context.into(),
+                source,
+            },
         }
     }
 
@@ -144,10 +169,14 @@ impl Error {
     pub fn details(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut details = serde_json::Map::new();
         match self {
-            Error::InvalidRequest { field: Some(field), .. } => {
+            Error::InvalidRequest {
+                field: Some(field), ..
+            } => {
                 details.insert("field".into(), (*field).into());
             }
-            Error::NotFound { kind, id } | Error::AlreadyExists { kind, id } | Error::Busy { kind, id } => {
+            Error::NotFound { kind, id }
+            | Error::AlreadyExists { kind, id }
+            | Error::Busy { kind, id } => {
                 details.insert("kind".into(), (*kind).into());
                 details.insert("id".into(), id.clone().into());
             }

@@ -47,7 +47,10 @@ impl OperationStatus {
     }
 
     pub fn is_terminal(self) -> bool {
-        matches!(self, OperationStatus::Succeeded | OperationStatus::Failed | OperationStatus::Cancelled)
+        matches!(
+            self,
+            OperationStatus::Succeeded | OperationStatus::Failed | OperationStatus::Cancelled
+        )
     }
 }
 
@@ -60,7 +63,10 @@ pub struct OperationFailure {
 
 impl From<Error> for OperationFailure {
     fn from(err: Error) -> Self {
-        OperationFailure { code: err.code().to_owned(), message: err.to_string() }
+        OperationFailure {
+            code: err.code().to_owned(),
+            message: err.to_string(),
+        }
     }
 }
 
@@ -100,7 +106,9 @@ impl OperationHandle {
     /// Records progress. Errors are logged, not returned: progress is advisory.
     pub fn progress(&self, phase: &str, processed: Option<i64>, total: Option<i64>, percent: f64) {
         let result = self.db.operation(&self.id).and_then(|row| match row {
-            Some(mut row) if !OperationStatus::parse(&row.status).is_some_and(|s| s.is_terminal()) => {
+            Some(mut row)
+                if !OperationStatus::parse(&row.status).is_some_and(|s| s.is_terminal()) =>
+            {
                 row.phase = phase.to_owned();
                 row.processed = processed;
                 row.total = total;
@@ -118,17 +126,27 @@ impl OperationHandle {
 
 impl Operations {
     pub fn new(db: Arc<Database>) -> Self {
-        Operations { db, cancels: Mutex::new(HashMap::new()) }
+        Operations {
+            db,
+            cancels: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Fails operations a previous process left unfinished.
     pub fn recover_after_restart(&self) -> Result<usize> {
-        self.db.fail_interrupted_operations("the Vapor service restarted while the operation ran")
+        self.db
+            .fail_interrupted_operations("the Vapor service restarted while the operation ran")
     }
 
     /// Records a new running operation and runs `work` for it in the background.
     /// `work` returns `Ok(())` on success; its error is recorded on the operation.
-    pub fn spawn<F, Fut>(&self, kind: &str, target: &str, phase: &str, work: F) -> Result<OperationRow>
+    pub fn spawn<F, Fut>(
+        &self,
+        kind: &str,
+        target: &str,
+        phase: &str,
+        work: F,
+    ) -> Result<OperationRow>
     where
         F: FnOnce(OperationHandle) -> Fut + Send + 'static,
         Fut: Future<Output = std::result::Result<(), OperationFailure>> + Send + 'static,
@@ -151,8 +169,15 @@ impl Operations {
         };
         self.db.upsert_operation(&row)?;
         let (tx, rx) = watch::channel(false);
-        self.cancels.lock().unwrap_or_else(|p| p.into_inner()).insert(row.id.clone(), tx);
-        let handle = OperationHandle { id: row.id.clone(), db: self.db.clone(), cancelled: rx };
+        self.cancels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(row.id.clone(), tx);
+        let handle = OperationHandle {
+            id: row.id.clone(),
+            db: self.db.clone(),
+            cancelled: rx,
+        };
         let db = self.db.clone();
         let id = row.id.clone();
         tokio::spawn(async move {
@@ -171,20 +196,36 @@ impl Operations {
     }
 
     pub fn get(&self, id: &str) -> Result<OperationRow> {
-        self.db.operation(id)?.ok_or_else(|| Error::NotFound { kind: "operation", id: id.to_owned() })
+        self.db.operation(id)?.ok_or_else(|| Error::NotFound {
+            kind: "operation",
+            id: id.to_owned(),
+        })
     }
 
-    pub fn list(&self, status: Option<OperationStatus>, target: Option<&str>) -> Result<Vec<OperationRow>> {
-        self.db.operations(status.map(OperationStatus::as_str), target)
+    pub fn list(
+        &self,
+        status: Option<OperationStatus>,
+        target: Option<&str>,
+    ) -> Result<Vec<OperationRow>> {
+        self.db
+            .operations(status.map(OperationStatus::as_str), target)
     }
 
     /// Asks a running operation to stop. `Conflict` when it has already ended.
     pub fn cancel(&self, id: &str) -> Result<OperationRow> {
         let row = self.get(id)?;
         if OperationStatus::parse(&row.status).is_some_and(|s| s.is_terminal()) {
-            return Err(Error::conflict(format!("operation {id} has already ended ({})", row.status)));
+            return Err(Error::conflict(format!(
+                "operation {id} has already ended ({})",
+                row.status
+            )));
         }
-        let sender = self.cancels.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned();
+        let sender = self
+            .cancels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned();
         match sender {
             Some(tx) => {
                 let _ = tx.send(true);
@@ -213,8 +254,15 @@ impl Operations {
     }
 }
 
-fn finish(db: &Database, id: &str, status: OperationStatus, failure: Option<OperationFailure>) -> Result<()> {
-    let Some(mut row) = db.operation(id)? else { return Ok(()) };
+fn finish(
+    db: &Database,
+    id: &str,
+    status: OperationStatus,
+    failure: Option<OperationFailure>,
+) -> Result<()> {
+    let Some(mut row) = db.operation(id)? else {
+        return Ok(());
+    };
     let ts = now();
     row.status = status.as_str().to_owned();
     if status == OperationStatus::Succeeded {
@@ -246,10 +294,15 @@ mod tests {
     #[tokio::test]
     async fn success_and_failure_are_recorded() {
         let ops = ops();
-        let ok = ops.spawn("test", "t", "working", |_| async { Ok(()) }).unwrap();
+        let ok = ops
+            .spawn("test", "t", "working", |_| async { Ok(()) })
+            .unwrap();
         let bad = ops
             .spawn("test", "t", "working", |_| async {
-                Err(OperationFailure { code: "TIMEOUT".into(), message: "too slow".into() })
+                Err(OperationFailure {
+                    code: "TIMEOUT".into(),
+                    message: "too slow".into(),
+                })
             })
             .unwrap();
         let ok = ops.wait(&ok.id, Duration::from_secs(5)).await.unwrap();
@@ -267,7 +320,10 @@ mod tests {
         let op = ops
             .spawn("test", "t", "waiting", |mut h| async move {
                 h.cancelled().await;
-                Err(OperationFailure { code: "CANCELLED".into(), message: "stopped".into() })
+                Err(OperationFailure {
+                    code: "CANCELLED".into(),
+                    message: "stopped".into(),
+                })
             })
             .unwrap();
         let now = ops.cancel(&op.id).unwrap();
@@ -275,6 +331,9 @@ mod tests {
         let done = ops.wait(&op.id, Duration::from_secs(5)).await.unwrap();
         assert_eq!(done.status, "cancelled");
         assert!(matches!(ops.cancel(&op.id), Err(Error::Conflict { .. })));
-        assert!(matches!(ops.cancel("op-missing"), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            ops.cancel("op-missing"),
+            Err(Error::NotFound { .. })
+        ));
     }
 }

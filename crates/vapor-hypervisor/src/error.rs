@@ -33,7 +33,10 @@ pub type Result<T, E = HypervisorError> = std::result::Result<T, E>;
 
 impl HypervisorError {
     pub fn new(kind: HypervisorErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {

@@ -63,7 +63,9 @@ impl Default for MockHypervisor {
 
 impl MockHypervisor {
     pub fn new() -> Self {
-        MockHypervisor { state: Mutex::new(State::default()) }
+        MockHypervisor {
+            state: Mutex::new(State::default()),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -72,7 +74,9 @@ impl MockHypervisor {
 }
 
 fn no_domain(id: &str) -> HypervisorError {
-    HypervisorError::not_found(format!("Domain not found: no domain with matching name or uuid '{id}'"))
+    HypervisorError::not_found(format!(
+        "Domain not found: no domain with matching name or uuid '{id}'"
+    ))
 }
 
 impl State {
@@ -98,8 +102,14 @@ impl State {
     }
 
     fn next_display_port(&self) -> i32 {
-        let used: Vec<i32> = self.domains.values().flat_map(|d| d.display_ports.iter().copied()).collect();
-        (FIRST_DISPLAY_PORT..).find(|p| !used.contains(p)).unwrap_or(FIRST_DISPLAY_PORT)
+        let used: Vec<i32> = self
+            .domains
+            .values()
+            .flat_map(|d| d.display_ports.iter().copied())
+            .collect();
+        (FIRST_DISPLAY_PORT..)
+            .find(|p| !used.contains(p))
+            .unwrap_or(FIRST_DISPLAY_PORT)
     }
 
     fn view(&self, d: &MockDomain) -> Domain {
@@ -115,7 +125,11 @@ impl State {
             max_vcpus: d.max_vcpus,
             autostart: d.autostart,
             persistent: true,
-            os: OsInfo { os_type: "hvm".into(), arch: d.spec.arch.clone(), machine: Some("pc".into()) },
+            os: OsInfo {
+                os_type: "hvm".into(),
+                arch: d.spec.arch.clone(),
+                machine: Some("pc".into()),
+            },
             disks: d
                 .spec
                 .disks
@@ -130,7 +144,9 @@ impl State {
                     format: Some(disk.format.as_str().into()),
                     path: Some(disk.path.clone()),
                     readonly: disk.readonly,
-                    capacity_bytes: self.volume_by_path(&disk.path).map(|(_, _, _, v)| v.capacity_bytes),
+                    capacity_bytes: self
+                        .volume_by_path(&disk.path)
+                        .map(|(_, _, _, v)| v.capacity_bytes),
                 })
                 .collect(),
             interfaces: d
@@ -201,7 +217,9 @@ impl Hypervisor for MockHypervisor {
 
     fn lookup_domain(&self, name_or_uuid: &str) -> Result<Domain> {
         let state = self.lock();
-        let uuid = state.find_uuid(name_or_uuid).ok_or_else(|| no_domain(name_or_uuid))?;
+        let uuid = state
+            .find_uuid(name_or_uuid)
+            .ok_or_else(|| no_domain(name_or_uuid))?;
         Ok(state.view(&state.domains[&uuid]))
     }
 
@@ -215,10 +233,14 @@ impl Hypervisor for MockHypervisor {
         }
         let uuid = spec.uuid.to_ascii_lowercase();
         if state.domains.contains_key(&uuid) {
-            return Err(HypervisorError::already_exists(format!("domain with uuid {uuid} already exists")));
+            return Err(HypervisorError::already_exists(format!(
+                "domain with uuid {uuid} already exists"
+            )));
         }
         if spec.memory_mib == 0 || spec.vcpus == 0 {
-            return Err(HypervisorError::invalid_argument("memory and vcpus must be positive"));
+            return Err(HypervisorError::invalid_argument(
+                "memory and vcpus must be positive",
+            ));
         }
         let mut spec = spec.clone();
         spec.uuid = uuid.clone();
@@ -236,7 +258,11 @@ impl Hypervisor for MockHypervisor {
 
     fn undefine_domain(&self, uuid: &str) -> Result<()> {
         let mut state = self.lock();
-        state.domains.remove(uuid).map(|_| ()).ok_or_else(|| no_domain(uuid))
+        state
+            .domains
+            .remove(uuid)
+            .map(|_| ())
+            .ok_or_else(|| no_domain(uuid))
     }
 
     fn power(&self, uuid: &str, action: PowerAction) -> Result<()> {
@@ -245,7 +271,11 @@ impl Hypervisor for MockHypervisor {
         let d = state.domain_mut(uuid)?;
         let running = matches!(d.state, DomainState::Running | DomainState::Blocked);
         let active = d.state.is_active();
-        let invalid = |msg: &str| Err(HypervisorError::operation_invalid(format!("Requested operation is not valid: {msg}")));
+        let invalid = |msg: &str| {
+            Err(HypervisorError::operation_invalid(format!(
+                "Requested operation is not valid: {msg}"
+            )))
+        };
         match action {
             PowerAction::Start if active => return invalid("domain is already running"),
             PowerAction::Start => {
@@ -253,19 +283,29 @@ impl Hypervisor for MockHypervisor {
                 let autos = d.spec.graphics.iter().filter(|g| g.port.is_none()).count() as i32;
                 d.display_ports = (0..autos).map(|i| port + i).collect();
             }
-            PowerAction::Shutdown | PowerAction::Destroy if !active => return invalid("domain is not running"),
+            PowerAction::Shutdown | PowerAction::Destroy if !active => {
+                return invalid("domain is not running")
+            }
             // As on libvirt's test driver, the guest honours the ACPI request at once.
             PowerAction::Shutdown | PowerAction::Destroy => {
                 d.state = DomainState::Shutoff;
                 d.display_ports.clear();
             }
-            PowerAction::Reboot | PowerAction::Reset if !active => return invalid("domain is not running"),
+            PowerAction::Reboot | PowerAction::Reset if !active => {
+                return invalid("domain is not running")
+            }
             PowerAction::Reboot | PowerAction::Reset => {}
             PowerAction::Suspend if !active => return invalid("domain is not running"),
-            PowerAction::Suspend if d.state == DomainState::Paused => return invalid("domain is already paused"),
+            PowerAction::Suspend if d.state == DomainState::Paused => {
+                return invalid("domain is already paused")
+            }
             PowerAction::Suspend => d.state = DomainState::Paused,
             PowerAction::Resume if d.state != DomainState::Paused => {
-                return invalid(if running { "domain is already running" } else { "domain is not running" })
+                return invalid(if running {
+                    "domain is already running"
+                } else {
+                    "domain is not running"
+                })
             }
             PowerAction::Resume => d.state = DomainState::Running,
         }
@@ -322,13 +362,19 @@ impl Hypervisor for MockHypervisor {
             .pools
             .get(name)
             .map(|p| pool_view(name, p))
-            .ok_or_else(|| HypervisorError::not_found(format!("Storage pool not found: no storage pool with matching name '{name}'")))
+            .ok_or_else(|| {
+                HypervisorError::not_found(format!(
+                    "Storage pool not found: no storage pool with matching name '{name}'"
+                ))
+            })
     }
 
     fn create_dir_pool(&self, name: &str, path: &str) -> Result<StoragePool> {
         let mut state = self.lock();
         if state.pools.contains_key(name) {
-            return Err(HypervisorError::already_exists(format!("pool '{name}' already exists")));
+            return Err(HypervisorError::already_exists(format!(
+                "pool '{name}' already exists"
+            )));
         }
         let pool = MockPool {
             path: path.to_owned(),
@@ -344,20 +390,33 @@ impl Hypervisor for MockHypervisor {
 
     fn create_volume(&self, pool: &str, spec: &VolumeSpec) -> Result<StorageVolume> {
         let mut state = self.lock();
-        let p = state
-            .pools
-            .get_mut(pool)
-            .ok_or_else(|| HypervisorError::not_found(format!("Storage pool not found: '{pool}'")))?;
+        let p = state.pools.get_mut(pool).ok_or_else(|| {
+            HypervisorError::not_found(format!("Storage pool not found: '{pool}'"))
+        })?;
         if !p.active {
-            return Err(HypervisorError::operation_invalid(format!("storage pool '{pool}' is not active")));
+            return Err(HypervisorError::operation_invalid(format!(
+                "storage pool '{pool}' is not active"
+            )));
         }
         if spec.name.is_empty() || spec.name.contains('/') {
-            return Err(HypervisorError::invalid_argument(format!("volume name '{}' cannot contain '/'", spec.name)));
+            return Err(HypervisorError::invalid_argument(format!(
+                "volume name '{}' cannot contain '/'",
+                spec.name
+            )));
         }
         if p.volumes.contains_key(&spec.name) {
-            return Err(HypervisorError::already_exists(format!("storage volume '{}' exists already", spec.name)));
+            return Err(HypervisorError::already_exists(format!(
+                "storage volume '{}' exists already",
+                spec.name
+            )));
         }
-        p.volumes.insert(spec.name.clone(), MockVolume { format: spec.format, capacity_bytes: spec.capacity_bytes });
+        p.volumes.insert(
+            spec.name.clone(),
+            MockVolume {
+                format: spec.format,
+                capacity_bytes: spec.capacity_bytes,
+            },
+        );
         Ok(StorageVolume {
             name: spec.name.clone(),
             pool: pool.to_owned(),
@@ -370,9 +429,11 @@ impl Hypervisor for MockHypervisor {
 
     fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume> {
         let state = self.lock();
-        let (pool_name, vol_name, _, vol) = state
-            .volume_by_path(path)
-            .ok_or_else(|| HypervisorError::not_found(format!("Storage volume not found: no storage vol with matching path '{path}'")))?;
+        let (pool_name, vol_name, _, vol) = state.volume_by_path(path).ok_or_else(|| {
+            HypervisorError::not_found(format!(
+                "Storage volume not found: no storage vol with matching path '{path}'"
+            ))
+        })?;
         Ok(StorageVolume {
             name: vol_name.to_owned(),
             pool: pool_name.to_owned(),
@@ -388,7 +449,11 @@ impl Hypervisor for MockHypervisor {
         let (pool_name, vol_name) = state
             .volume_by_path(path)
             .map(|(p, v, _, _)| (p.to_owned(), v.to_owned()))
-            .ok_or_else(|| HypervisorError::not_found(format!("Storage volume not found: no storage vol with matching path '{path}'")))?;
+            .ok_or_else(|| {
+                HypervisorError::not_found(format!(
+                    "Storage volume not found: no storage vol with matching path '{path}'"
+                ))
+            })?;
         if let Some(pool) = state.pools.get_mut(&pool_name) {
             pool.volumes.remove(&vol_name);
         }

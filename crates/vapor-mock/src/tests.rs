@@ -10,7 +10,12 @@ fn spec(name: &str, uuid: &str) -> DomainSpec {
         vcpus: 2,
         disks: vec![],
         interfaces: vec![],
-        graphics: vec![GraphicsSpec { kind: GraphicsKind::Vnc, listen: "127.0.0.1".into(), port: None, password: None }],
+        graphics: vec![GraphicsSpec {
+            kind: GraphicsKind::Vnc,
+            listen: "127.0.0.1".into(),
+            port: None,
+            password: None,
+        }],
         boot: vec![BootDevice::Hd],
         metadata: VaporMetadata::default(),
     }
@@ -24,13 +29,28 @@ fn power_transitions_follow_libvirt() {
     let hv = MockHypervisor::new();
     hv.define_domain(&spec("a", U1)).unwrap();
     let kind = |r: Result<()>| r.unwrap_err().kind;
-    assert_eq!(kind(hv.power(U1, PowerAction::Suspend)), HypervisorErrorKind::OperationInvalid);
-    assert_eq!(kind(hv.power(U1, PowerAction::Destroy)), HypervisorErrorKind::OperationInvalid);
-    assert_eq!(kind(hv.power(U1, PowerAction::Resume)), HypervisorErrorKind::OperationInvalid);
+    assert_eq!(
+        kind(hv.power(U1, PowerAction::Suspend)),
+        HypervisorErrorKind::OperationInvalid
+    );
+    assert_eq!(
+        kind(hv.power(U1, PowerAction::Destroy)),
+        HypervisorErrorKind::OperationInvalid
+    );
+    assert_eq!(
+        kind(hv.power(U1, PowerAction::Resume)),
+        HypervisorErrorKind::OperationInvalid
+    );
     hv.power(U1, PowerAction::Start).unwrap();
     assert_eq!(hv.lookup_domain("a").unwrap().state, DomainState::Running);
-    assert_eq!(kind(hv.power(U1, PowerAction::Start)), HypervisorErrorKind::OperationInvalid);
-    assert_eq!(kind(hv.power(U1, PowerAction::Resume)), HypervisorErrorKind::OperationInvalid);
+    assert_eq!(
+        kind(hv.power(U1, PowerAction::Start)),
+        HypervisorErrorKind::OperationInvalid
+    );
+    assert_eq!(
+        kind(hv.power(U1, PowerAction::Resume)),
+        HypervisorErrorKind::OperationInvalid
+    );
     hv.power(U1, PowerAction::Suspend).unwrap();
     assert_eq!(hv.lookup_domain(U1).unwrap().state, DomainState::Paused);
     hv.power(U1, PowerAction::Resume).unwrap();
@@ -57,11 +77,23 @@ fn display_ports_are_assigned_while_running_only() {
 fn duplicates_and_missing_objects() {
     let hv = MockHypervisor::new();
     hv.define_domain(&spec("a", U1)).unwrap();
-    assert_eq!(hv.define_domain(&spec("a", U2)).unwrap_err().kind, HypervisorErrorKind::AlreadyExists);
-    assert_eq!(hv.define_domain(&spec("b", U1)).unwrap_err().kind, HypervisorErrorKind::AlreadyExists);
-    assert_eq!(hv.lookup_domain("nope").unwrap_err().kind, HypervisorErrorKind::NotFound);
+    assert_eq!(
+        hv.define_domain(&spec("a", U2)).unwrap_err().kind,
+        HypervisorErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        hv.define_domain(&spec("b", U1)).unwrap_err().kind,
+        HypervisorErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        hv.lookup_domain("nope").unwrap_err().kind,
+        HypervisorErrorKind::NotFound
+    );
     hv.undefine_domain(U1).unwrap();
-    assert_eq!(hv.undefine_domain(U1).unwrap_err().kind, HypervisorErrorKind::NotFound);
+    assert_eq!(
+        hv.undefine_domain(U1).unwrap_err().kind,
+        HypervisorErrorKind::NotFound
+    );
 }
 
 #[test]
@@ -72,25 +104,56 @@ fn live_changes_are_bounded_by_the_maximum() {
     assert_eq!(hv.lookup_domain(U1).unwrap().max_memory_mib, 1024);
     hv.power(U1, PowerAction::Start).unwrap();
     assert_eq!(hv.set_memory(U1, 768).unwrap(), ChangeScope::LiveAndConfig);
-    assert_eq!(hv.set_memory(U1, 2048).unwrap_err().kind, HypervisorErrorKind::OperationInvalid);
-    assert_eq!(hv.set_vcpus(U1, 4).unwrap_err().kind, HypervisorErrorKind::OperationInvalid);
+    assert_eq!(
+        hv.set_memory(U1, 2048).unwrap_err().kind,
+        HypervisorErrorKind::OperationInvalid
+    );
+    assert_eq!(
+        hv.set_vcpus(U1, 4).unwrap_err().kind,
+        HypervisorErrorKind::OperationInvalid
+    );
     assert_eq!(hv.set_vcpus(U1, 1).unwrap(), ChangeScope::LiveAndConfig);
     let d = hv.lookup_domain(U1).unwrap();
-    assert_eq!((d.memory_mib, d.max_memory_mib, d.vcpus, d.max_vcpus), (768, 1024, 1, 2));
+    assert_eq!(
+        (d.memory_mib, d.max_memory_mib, d.vcpus, d.max_vcpus),
+        (768, 1024, 1, 2)
+    );
 }
 
 #[test]
 fn volumes_live_in_pools() {
     let hv = MockHypervisor::new();
-    let vol = VolumeSpec { name: "a.qcow2".into(), capacity_bytes: 1 << 30, format: DiskFormat::Qcow2 };
-    assert_eq!(hv.create_volume("default", &vol).unwrap_err().kind, HypervisorErrorKind::NotFound);
-    hv.create_dir_pool("default", "/var/lib/libvirt/images").unwrap();
+    let vol = VolumeSpec {
+        name: "a.qcow2".into(),
+        capacity_bytes: 1 << 30,
+        format: DiskFormat::Qcow2,
+    };
+    assert_eq!(
+        hv.create_volume("default", &vol).unwrap_err().kind,
+        HypervisorErrorKind::NotFound
+    );
+    hv.create_dir_pool("default", "/var/lib/libvirt/images")
+        .unwrap();
     let created = hv.create_volume("default", &vol).unwrap();
     assert_eq!(created.path, "/var/lib/libvirt/images/a.qcow2");
-    assert_eq!(hv.create_volume("default", &vol).unwrap_err().kind, HypervisorErrorKind::AlreadyExists);
-    let bad = VolumeSpec { name: "../x".into(), ..vol.clone() };
-    assert_eq!(hv.create_volume("default", &bad).unwrap_err().kind, HypervisorErrorKind::InvalidArgument);
-    assert_eq!(hv.lookup_volume_by_path(&created.path).unwrap().capacity_bytes, 1 << 30);
+    assert_eq!(
+        hv.create_volume("default", &vol).unwrap_err().kind,
+        HypervisorErrorKind::AlreadyExists
+    );
+    let bad = VolumeSpec {
+        name: "../x".into(),
+        ..vol.clone()
+    };
+    assert_eq!(
+        hv.create_volume("default", &bad).unwrap_err().kind,
+        HypervisorErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        hv.lookup_volume_by_path(&created.path)
+            .unwrap()
+            .capacity_bytes,
+        1 << 30
+    );
     let mut s = spec("a", U1);
     s.disks.push(DiskSpec {
         device: DiskDevice::Disk,
@@ -101,8 +164,14 @@ fn volumes_live_in_pools() {
         readonly: false,
     });
     hv.define_domain(&s).unwrap();
-    assert_eq!(hv.lookup_domain("a").unwrap().disks[0].capacity_bytes, Some(1 << 30));
+    assert_eq!(
+        hv.lookup_domain("a").unwrap().disks[0].capacity_bytes,
+        Some(1 << 30)
+    );
     hv.delete_volume_by_path(&created.path).unwrap();
-    assert_eq!(hv.delete_volume_by_path(&created.path).unwrap_err().kind, HypervisorErrorKind::NotFound);
+    assert_eq!(
+        hv.delete_volume_by_path(&created.path).unwrap_err().kind,
+        HypervisorErrorKind::NotFound
+    );
     assert_eq!(hv.lookup_domain("a").unwrap().disks[0].capacity_bytes, None);
 }

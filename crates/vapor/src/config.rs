@@ -59,7 +59,10 @@ impl Default for Config {
 const KNOWN: &[(&str, &[&str])] = &[
     ("server", &["host", "port", "max_body_bytes"]),
     ("database", &["path"]),
-    ("libvirt", &["enabled", "uri", "domain_type", "default_pool_path"]),
+    (
+        "libvirt",
+        &["enabled", "uri", "domain_type", "default_pool_path"],
+    ),
 ];
 
 impl Config {
@@ -74,7 +77,8 @@ impl Config {
         };
         let mut values = match &file {
             Some(f) => {
-                let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("reading {}", f.display()))?;
                 parse_ini(&text).with_context(|| format!("in {}", f.display()))?
             }
             None => BTreeMap::new(),
@@ -101,9 +105,13 @@ impl Config {
                     c.max_body_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
                 }
                 ("database", "path") => c.database_path = PathBuf::from(value),
-                ("libvirt", "enabled") => c.libvirt_enabled = parse_bool(value).ok_or_else(|| bad("true or false"))?,
+                ("libvirt", "enabled") => {
+                    c.libvirt_enabled = parse_bool(value).ok_or_else(|| bad("true or false"))?
+                }
                 ("libvirt", "uri") => c.libvirt_uri = value.clone(),
-                ("libvirt", "domain_type") => c.domain_type = value.parse().map_err(|e: String| anyhow!(e))?,
+                ("libvirt", "domain_type") => {
+                    c.domain_type = value.parse().map_err(|e: String| anyhow!(e))?
+                }
                 ("libvirt", "default_pool_path") => c.default_pool_path = value.clone(),
                 _ => bail!("unknown setting [{section}] {key}"),
             }
@@ -137,8 +145,12 @@ fn parse_ini(text: &str) -> Result<BTreeMap<(String, String), String>> {
             section = Some(name);
             continue;
         }
-        let (key, value) = line.split_once('=').ok_or_else(|| anyhow!("line {}: expected key = value", n + 1))?;
-        let section = section.clone().ok_or_else(|| anyhow!("line {}: a setting before any [section]", n + 1))?;
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| anyhow!("line {}: expected key = value", n + 1))?;
+        let section = section
+            .clone()
+            .ok_or_else(|| anyhow!("line {}: a setting before any [section]", n + 1))?;
         let value = value.trim();
         let value = value
             .strip_prefix('"')
@@ -195,7 +207,9 @@ domain_type = qemu
         assert!(parse_ini("[sever]\nport = 1\n").is_err());
         assert!(Config::from_values(&parse_ini("[server]\nprot = 1\n").unwrap()).is_err());
         assert!(Config::from_values(&parse_ini("[server]\nport = http\n").unwrap()).is_err());
-        assert!(Config::from_values(&parse_ini("[libvirt]\ndomain_type = xen\n").unwrap()).is_err());
+        assert!(
+            Config::from_values(&parse_ini("[libvirt]\ndomain_type = xen\n").unwrap()).is_err()
+        );
         assert!(parse_ini("port = 1\n").is_err());
     }
 }

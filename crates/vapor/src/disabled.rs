@@ -5,7 +5,10 @@ use vapor_hypervisor::*;
 pub struct DisabledHypervisor;
 
 fn disabled<T>() -> Result<T> {
-    Err(HypervisorError::new(HypervisorErrorKind::Unavailable, "libvirt is disabled in vapor.conf"))
+    Err(HypervisorError::new(
+        HypervisorErrorKind::Unavailable,
+        "libvirt is disabled in vapor.conf",
+    ))
 }
 
 impl Hypervisor for DisabledHypervisor {

@@ -20,18 +20,21 @@ use vapor_core::app::Vapor;
 
 /// The whole service: the generated routes, the envelope rewriting, limits and logging.
 pub fn router(app: Arc<Vapor>, max_body_bytes: usize) -> Router {
-    vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(VaporApi::new(app.clone()))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(middleware::from_fn_with_state(app, require_token))
-        .layer(middleware::from_fn(envelope_errors))
-        .layer(middleware::from_fn(log_requests))
+    vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(
+        VaporApi::new(app.clone()),
+    )
+    .layer(DefaultBodyLimit::max(max_body_bytes))
+    .layer(middleware::from_fn_with_state(app, require_token))
+    .layer(middleware::from_fn(envelope_errors))
+    .layer(middleware::from_fn(log_requests))
 }
 
 /// Whether a path is served without a token: the health check, and the console
 /// WebSocket, whose one-time token in the query is its credential.
 fn is_public(path: &str) -> bool {
     path == "/api/v1/health"
-        || (path.starts_with("/api/v1/virtualization/virtualmachines/") && path.ends_with("/console/ws"))
+        || (path.starts_with("/api/v1/virtualization/virtualmachines/")
+            && path.ends_with("/console/ws"))
 }
 
 /// Rejects requests without a valid token before anything reads their body, so
@@ -50,13 +53,20 @@ async fn require_token(State(app): State<Arc<Vapor>>, request: Request, next: Ne
         None => false,
         Some(token) => {
             let db = app.db().clone();
-            matches!(tokio::task::spawn_blocking(move || vapor_core::auth::authenticate(&db, &token)).await, Ok(Ok(_)))
+            matches!(
+                tokio::task::spawn_blocking(move || vapor_core::auth::authenticate(&db, &token))
+                    .await,
+                Ok(Ok(_))
+            )
         }
     };
     if allowed {
         next.run(request).await
     } else {
-        Response::builder().status(StatusCode::UNAUTHORIZED).body(Body::empty()).unwrap_or_default()
+        Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .body(Body::empty())
+            .unwrap_or_default()
     }
 }
 
@@ -101,12 +111,23 @@ async fn envelope_errors(request: Request, next: Next) -> Response {
     let (mut parts, body) = response.into_parts();
     let text = to_bytes(body, 64 * 1024).await.unwrap_or_default();
     let text = String::from_utf8_lossy(&text).trim().to_owned();
-    let message = if text.is_empty() { default_message(status, &method, &path) } else { text };
+    let message = if text.is_empty() {
+        default_message(status, &method, &path)
+    } else {
+        text
+    };
     // Validation failures of a well-formed request body are the client's input errors: 400.
-    let status = if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
+    let status = if status == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
     let body = error_envelope(code_for(parts.status), &message, Default::default()).to_string();
     parts.status = status;
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
 }

@@ -28,7 +28,9 @@ pub fn connect_backend(config: &Config) -> Result<Arc<dyn Hypervisor>> {
         return Ok(Arc::new(disabled::DisabledHypervisor));
     }
     if config.libvirt_uri == MOCK_URI {
-        tracing::warn!("using the in-memory mock backend: nothing is persisted and no VM really runs");
+        tracing::warn!(
+            "using the in-memory mock backend: nothing is persisted and no VM really runs"
+        );
         return Ok(Arc::new(vapor_mock::MockHypervisor::new()));
     }
     let hv = vapor_libvirt::LibvirtHypervisor::connect(&config.libvirt_uri)
@@ -54,9 +56,13 @@ pub async fn serve(config: Config) -> Result<()> {
     let app = build(&config, hypervisor)?;
     let router = http::router(app, config.max_body_bytes);
     let addr = format!("{}:{}", config.host, config.port);
-    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
     tracing::info!(address = %listener.local_addr()?, uri = %config.libvirt_uri, "vapor is serving /api/v1");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -30,12 +30,19 @@ fn parse(args: &[String]) -> Result<(Command, Option<PathBuf>)> {
                 None => bail!("--config needs a path"),
             },
             "-h" | "--help" => bail!("{USAGE}"),
-            s if s.starts_with("--config=") => config = Some(PathBuf::from(&s["--config=".len()..])),
+            s if s.starts_with("--config=") => {
+                config = Some(PathBuf::from(&s["--config=".len()..]))
+            }
             s if s.starts_with('-') => bail!("unknown option {s}\n{USAGE}"),
             s => words.push(s.to_owned()),
         }
     }
-    let command = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let command = match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["serve"] => Command::Serve,
         ["token", "create", name] => Command::TokenCreate((*name).to_owned()),
         _ => bail!("{USAGE}"),

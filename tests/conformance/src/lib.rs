@@ -38,7 +38,10 @@ pub fn spec_operations() -> &'static BTreeMap<String, SpecOperation> {
     OPS.get_or_init(|| {
         let text = std::fs::read_to_string(spec_path()).expect("spec/vapor.yaml is readable");
         let spec: serde_yaml::Value = serde_yaml::from_str(&text).expect("spec/vapor.yaml is YAML");
-        let global_security = spec.get("security").and_then(|s| s.as_sequence()).is_some_and(|s| !s.is_empty());
+        let global_security = spec
+            .get("security")
+            .and_then(|s| s.as_sequence())
+            .is_some_and(|s| !s.is_empty());
         let mut ops = BTreeMap::new();
         for (path, item) in spec["paths"].as_mapping().expect("paths") {
             let path = path.as_str().expect("path");
@@ -47,7 +50,9 @@ pub fn spec_operations() -> &'static BTreeMap<String, SpecOperation> {
                 if method == "parameters" {
                     continue;
                 }
-                let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+                let id = op["operationId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
                 let needs_token = match op.get("security").and_then(|s| s.as_sequence()) {
                     Some(list) => !list.is_empty(),
                     None => global_security,
@@ -81,7 +86,9 @@ impl Backend {
             Err(_) | Ok("") | Ok("mock") => Backend::Mock,
             Ok("test:///default") => Backend::LibvirtTest,
             Ok("qemu:///system") => Backend::LibvirtQemu,
-            Ok(other) => panic!("VAPOR_TEST_BACKEND must be mock, test:///default or qemu:///system, not {other}"),
+            Ok(other) => panic!(
+                "VAPOR_TEST_BACKEND must be mock, test:///default or qemu:///system, not {other}"
+            ),
         }
     }
 
@@ -105,17 +112,42 @@ impl Reply {
     /// Asserts the status and, for errors, the envelope and its code. Returns `data`.
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Value {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
         if status == 204 {
             assert_eq!(self.body, Value::Null, "204 has no body");
             return &self.body;
         }
-        assert_eq!(self.body["status"], if status < 400 { "success" } else { "error" }, "envelope: {}", self.body);
+        assert_eq!(
+            self.body["status"],
+            if status < 400 { "success" } else { "error" },
+            "envelope: {}",
+            self.body
+        );
         if status < 400 {
-            assert_eq!(self.body["error"], Value::Null, "success has a null error: {}", self.body);
+            assert_eq!(
+                self.body["error"],
+                Value::Null,
+                "success has a null error: {}",
+                self.body
+            );
         } else {
-            assert_eq!(self.body["data"], Value::Null, "error has null data: {}", self.body);
-            assert!(self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.body);
+            assert_eq!(
+                self.body["data"],
+                Value::Null,
+                "error has null data: {}",
+                self.body
+            );
+            assert!(
+                self.body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{}",
+                self.body
+            );
         }
         &self.body["data"]
     }
@@ -124,7 +156,11 @@ impl Reply {
     #[track_caller]
     pub fn expect_error(&self, status: u16, code: &str) {
         self.expect(status);
-        assert_eq!(self.body["error"]["code"], code, "error code; body: {}", self.body);
+        assert_eq!(
+            self.body["error"]["code"], code,
+            "error code; body: {}",
+            self.body
+        );
     }
 }
 
@@ -168,12 +204,17 @@ impl TestServer {
         let app = vapor::build(&config, hypervisor.clone()).expect("app");
         let token = vapor_core::auth::create_token(app.db(), "conformance").expect("token");
         let router = vapor::http::router(app.clone(), config.max_body_bytes);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        let prefix = format!("vapor-ct-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let prefix = format!(
+            "vapor-ct-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         TestServer {
             backend,
             base_url: format!("http://{addr}"),
@@ -213,21 +254,33 @@ impl TestServer {
     pub async fn wait_operation(&self, id: &str, timeout: Duration) -> Value {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let reply = self.op("operation_get").path("operation_id", id).send().await;
+            let reply = self
+                .op("operation_get")
+                .path("operation_id", id)
+                .send()
+                .await;
             let op = reply.expect(200).clone();
             let status = op["status"].as_str().unwrap_or_default().to_owned();
             if matches!(status.as_str(), "succeeded" | "failed" | "cancelled") {
                 return op;
             }
-            assert!(tokio::time::Instant::now() < deadline, "operation {id} still {status} after {timeout:?}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "operation {id} still {status} after {timeout:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     /// Removes every domain this server's tests made, with the volumes Vapor created for them.
     fn cleanup(&self) {
-        let Ok(domains) = self.hypervisor.list_domains() else { return };
-        for d in domains.into_iter().filter(|d| d.name.starts_with(&self.prefix)) {
+        let Ok(domains) = self.hypervisor.list_domains() else {
+            return;
+        };
+        for d in domains
+            .into_iter()
+            .filter(|d| d.name.starts_with(&self.prefix))
+        {
             if let Err(e) = self.hypervisor.undefine_domain(&d.uuid) {
                 eprintln!("cleanup: could not remove {}: {e}", d.name);
             }
@@ -253,7 +306,11 @@ impl<'a> OpRequest<'a> {
     /// Fills the path parameter `{name}`.
     pub fn path(mut self, name: &str, value: &str) -> Self {
         let placeholder = format!("{{{name}}}");
-        assert!(self.path.contains(&placeholder), "{} has no parameter {name}", self.op.path);
+        assert!(
+            self.path.contains(&placeholder),
+            "{} has no parameter {name}",
+            self.op.path
+        );
         self.path = self.path.replace(&placeholder, value);
         self
     }
@@ -288,16 +345,27 @@ impl<'a> OpRequest<'a> {
     /// Every path parameter still unfilled is given a placeholder value.
     pub fn fill_path_params(mut self) -> Self {
         while let Some(start) = self.path.find('{') {
-            let end = self.path[start..].find('}').map(|e| start + e).expect("closing brace");
+            let end = self.path[start..]
+                .find('}')
+                .map(|e| start + e)
+                .expect("closing brace");
             let name = &self.path[start + 1..end];
-            let value = if name == "template_id" { "1" } else { "no-such-object" };
+            let value = if name == "template_id" {
+                "1"
+            } else {
+                "no-such-object"
+            };
             self.path = format!("{}{}{}", &self.path[..start], value, &self.path[end + 1..]);
         }
         self
     }
 
     pub async fn send(self) -> Reply {
-        assert!(!self.path.contains('{'), "unfilled path parameter in {}", self.path);
+        assert!(
+            !self.path.contains('{'),
+            "unfilled path parameter in {}",
+            self.path
+        );
         let method = reqwest::Method::from_bytes(self.op.method.as_bytes()).expect("method");
         let mut req = self
             .server
@@ -322,8 +390,14 @@ impl<'a> OpRequest<'a> {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|e| panic!("{} {} answered {status} with non-JSON {:?}: {e}", self.op.method, self.path, String::from_utf8_lossy(&bytes)))
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{} {} answered {status} with non-JSON {:?}: {e}",
+                    self.op.method,
+                    self.path,
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
         };
         Reply { status, body }
     }

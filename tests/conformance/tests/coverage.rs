@@ -69,7 +69,9 @@ fn exercised() -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") || path.file_name().is_some_and(|n| n == "coverage.rs") {
+        if path.extension().is_none_or(|e| e != "rs")
+            || path.file_name().is_some_and(|n| n == "coverage.rs")
+        {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
@@ -87,13 +89,29 @@ fn every_operation_is_exercised_or_listed_as_not_implemented() {
     let spec: BTreeSet<String> = spec_operations().keys().cloned().collect();
     let not_implemented: BTreeSet<String> = NOT_IMPLEMENTED.iter().map(|s| s.to_string()).collect();
     let exercised = exercised();
-    assert_eq!(not_implemented.len(), NOT_IMPLEMENTED.len(), "duplicates in NOT_IMPLEMENTED");
+    assert_eq!(
+        not_implemented.len(),
+        NOT_IMPLEMENTED.len(),
+        "duplicates in NOT_IMPLEMENTED"
+    );
     let both: Vec<_> = exercised.intersection(&not_implemented).collect();
-    assert!(both.is_empty(), "exercised, yet listed as not implemented: {both:?}");
-    let unknown: Vec<_> = exercised.union(&not_implemented).filter(|o| !spec.contains(*o)).collect();
+    assert!(
+        both.is_empty(),
+        "exercised, yet listed as not implemented: {both:?}"
+    );
+    let unknown: Vec<_> = exercised
+        .union(&not_implemented)
+        .filter(|o| !spec.contains(*o))
+        .collect();
     assert!(unknown.is_empty(), "not in the spec: {unknown:?}");
-    let uncovered: Vec<_> = spec.iter().filter(|o| !exercised.contains(*o) && !not_implemented.contains(*o)).collect();
-    assert!(uncovered.is_empty(), "neither exercised nor listed as not implemented: {uncovered:?}");
+    let uncovered: Vec<_> = spec
+        .iter()
+        .filter(|o| !exercised.contains(*o) && !not_implemented.contains(*o))
+        .collect();
+    assert!(
+        uncovered.is_empty(),
+        "neither exercised nor listed as not implemented: {uncovered:?}"
+    );
 }
 
 #[tokio::test]
@@ -108,7 +126,10 @@ async fn not_implemented_operations_answer_501_in_the_envelope() {
         let reply = match *id {
             "iso_upload_create" => req.header("Upload-Length", "10").send().await,
             "iso_upload_patch" => {
-                req.raw("application/offset+octet-stream", b"x").header("Upload-Offset", "0").send().await
+                req.raw("application/offset+octet-stream", b"x")
+                    .header("Upload-Offset", "0")
+                    .send()
+                    .await
             }
             "vm_console_connect" => req.query("token", "t").send().await,
             _ => req.send().await,
@@ -132,9 +153,21 @@ async fn every_operation_rejects_a_missing_or_wrong_token() {
     let server = TestServer::start().await;
     let mut checked = 0;
     for op in spec_operations().values().filter(|op| op.needs_token) {
-        for token in [None, Some("vapor_0000000000000000000000000000000000000000000000000000000000000000")] {
-            let reply = server.op(&op.id).fill_path_params().token(token).send().await;
-            assert_eq!(reply.status, 401, "{} {} without a valid token: {}", op.method, op.path, reply.body);
+        for token in [
+            None,
+            Some("vapor_0000000000000000000000000000000000000000000000000000000000000000"),
+        ] {
+            let reply = server
+                .op(&op.id)
+                .fill_path_params()
+                .token(token)
+                .send()
+                .await;
+            assert_eq!(
+                reply.status, 401,
+                "{} {} without a valid token: {}",
+                op.method, op.path, reply.body
+            );
             if op.method != "HEAD" {
                 assert_eq!(reply.body["status"], "error", "{}", op.id);
                 assert_eq!(reply.body["error"]["code"], "UNAUTHORIZED", "{}", op.id);

@@ -118,7 +118,9 @@ pub fn operation(row: &OperationRow) -> models::Operation {
 }
 
 fn timestamp(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn saturating_i64(v: u64) -> i64 {

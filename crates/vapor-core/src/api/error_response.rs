@@ -11,7 +11,11 @@ use super::VaporApi;
 use crate::error::Error;
 
 /// The envelope body for an error: `{"status":"error","data":null,"error":{...}}`.
-pub fn error_envelope(code: &str, message: &str, details: serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+pub fn error_envelope(
+    code: &str,
+    message: &str,
+    details: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
     let mut error = serde_json::json!({ "code": code, "message": message });
     if !details.is_empty() {
         error["details"] = serde_json::Value::Object(details);
@@ -22,7 +26,8 @@ pub fn error_envelope(code: &str, message: &str, details: serde_json::Map<String
 /// The reply for an error. Server-side failures are logged with their causes;
 /// the client gets the message and the details the error chooses to expose.
 pub fn error_response(err: &Error) -> Response {
-    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
         let mut chain = String::new();
         let mut source = std::error::Error::source(err);
@@ -36,9 +41,10 @@ pub fn error_response(err: &Error) -> Response {
     let body = error_envelope(err.code(), &err.to_string(), err.details());
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -62,7 +68,10 @@ mod tests {
 
     #[test]
     fn envelope_shapes() {
-        let not_found = Error::NotFound { kind: "virtual machine", id: "web".into() };
+        let not_found = Error::NotFound {
+            kind: "virtual machine",
+            id: "web".into(),
+        };
         insta::assert_json_snapshot!(
             error_envelope(not_found.code(), &not_found.to_string(), not_found.details()),
             @r###"
@@ -85,18 +94,39 @@ mod tests {
     #[test]
     fn statuses() {
         let cases = [
-            (Error::NotFound { kind: "vm", id: "x".into() }, 404),
+            (
+                Error::NotFound {
+                    kind: "vm",
+                    id: "x".into(),
+                },
+                404,
+            ),
             (Error::invalid("name", "bad"), 400),
             (Error::conflict("busy"), 409),
-            (Error::Busy { kind: "vm", id: "x".into() }, 409),
+            (
+                Error::Busy {
+                    kind: "vm",
+                    id: "x".into(),
+                },
+                409,
+            ),
             (Error::unsupported("no kvm"), 422),
             (Error::NotImplemented { operation: "x" }, 501),
             (Error::Unauthorized, 401),
             (
-                Error::Hypervisor { context: "start".into(), source: HypervisorError::operation_invalid("running") },
+                Error::Hypervisor {
+                    context: "start".into(),
+                    source: HypervisorError::operation_invalid("running"),
+                },
                 409,
             ),
-            (Error::Hypervisor { context: "x".into(), source: HypervisorError::failed("boom") }, 500),
+            (
+                Error::Hypervisor {
+                    context: "x".into(),
+                    source: HypervisorError::failed("boom"),
+                },
+                500,
+            ),
         ];
         for (err, status) in cases {
             assert_eq!(error_response(&err).status().as_u16(), status, "{err:?}");
@@ -105,7 +135,10 @@ mod tests {
 
     #[test]
     fn internal_errors_do_not_leak_their_source() {
-        let err = Error::internal("database: save", std::io::Error::other("disk /secret/path full"));
+        let err = Error::internal(
+            "database: save",
+            std::io::Error::other("disk /secret/path full"),
+        );
         assert!(err.details().is_empty());
         assert!(!err.to_string().contains("/secret/path"));
     }

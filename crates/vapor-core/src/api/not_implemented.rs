@@ -28,7 +28,9 @@ impl apis::backups::Backups<Error> for VaporApi {
         _path_params: &models::BackupCreatePathParams,
         _body: &models::BackupCreateRequest,
     ) -> Result<apis::backups::BackupCreateResponse, Error> {
-        Err(Error::NotImplemented { operation: "backup_create" })
+        Err(Error::NotImplemented {
+            operation: "backup_create",
+        })
     }
 
     async fn backup_delete(
@@ -39,7 +41,9 @@ impl apis::backups::Backups<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::BackupDeletePathParams,
     ) -> Result<apis::backups::BackupDeleteResponse, Error> {
-        Err(Error::NotImplemented { operation: "backup_delete" })
+        Err(Error::NotImplemented {
+            operation: "backup_delete",
+        })
     }
 
     async fn backup_list(
@@ -50,7 +54,9 @@ impl apis::backups::Backups<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::BackupListPathParams,
     ) -> Result<apis::backups::BackupListResponse, Error> {
-        Err(Error::NotImplemented { operation: "backup_list" })
+        Err(Error::NotImplemented {
+            operation: "backup_list",
+        })
     }
 
     async fn backup_restore(
@@ -61,7 +67,9 @@ impl apis::backups::Backups<Error> for VaporApi {
         _claims: &Self::Claims,
         _body: &models::BackupRestoreRequest,
     ) -> Result<apis::backups::BackupRestoreResponse, Error> {
-        Err(Error::NotImplemented { operation: "backup_restore" })
+        Err(Error::NotImplemented {
+            operation: "backup_restore",
+        })
     }
 }
 
@@ -77,7 +85,9 @@ impl apis::console::Console<Error> for VaporApi {
         _path_params: &models::VmConsoleConnectPathParams,
         _query_params: &models::VmConsoleConnectQueryParams,
     ) -> Result<apis::console::VmConsoleConnectResponse, Error> {
-        Err(Error::NotImplemented { operation: "vm_console_connect" })
+        Err(Error::NotImplemented {
+            operation: "vm_console_connect",
+        })
     }
 
     async fn vm_console_get(
@@ -89,7 +99,9 @@ impl apis::console::Console<Error> for VaporApi {
         _path_params: &models::VmConsoleGetPathParams,
         _query_params: &models::VmConsoleGetQueryParams,
     ) -> Result<apis::console::VmConsoleGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "vm_console_get" })
+        Err(Error::NotImplemented {
+            operation: "vm_console_get",
+        })
     }
 }
 
@@ -106,7 +118,9 @@ impl apis::devices::Devices<Error> for VaporApi {
         _path_params: &models::PciDeviceAttachPathParams,
         _body: &models::PciAttachRequest,
     ) -> Result<apis::devices::PciDeviceAttachResponse, Error> {
-        Err(Error::NotImplemented { operation: "pci_device_attach" })
+        Err(Error::NotImplemented {
+            operation: "pci_device_attach",
+        })
     }
 
     async fn pci_device_detach(
@@ -117,7 +131,9 @@ impl apis::devices::Devices<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::PciDeviceDetachPathParams,
     ) -> Result<apis::devices::PciDeviceDetachResponse, Error> {
-        Err(Error::NotImplemented { operation: "pci_device_detach" })
+        Err(Error::NotImplemented {
+            operation: "pci_device_detach",
+        })
     }
 
     async fn pci_device_list(
@@ -128,7 +144,9 @@ impl apis::devices::Devices<Error> for VaporApi {
         _claims: &Self::Claims,
         _query_params: &models::PciDeviceListQueryParams,
     ) -> Result<apis::devices::PciDeviceListResponse, Error> {
-        Err(Error::NotImplemented { operation: "pci_device_list" })
+        Err(Error::NotImplemented {
+            operation: "pci_device_list",
+        })
     }
 
     async fn vm_hotplug(
@@ -140,7 +158,9 @@ impl apis::devices::Devices<Error> for VaporApi {
         _path_params: &models::VmHotplugPathParams,
         _body: &models::HotplugRequest,
     ) -> Result<apis::devices::VmHotplugResponse, Error> {
-        Err(Error::NotImplemented { operation: "vm_hotplug" })
+        Err(Error::NotImplemented {
+            operation: "vm_hotplug",
+        })
     }
 }
 
@@ -156,7 +176,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::IsoDeletePathParams,
     ) -> Result<apis::isos::IsoDeleteResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_delete" })
+        Err(Error::NotImplemented {
+            operation: "iso_delete",
+        })
     }
 
     async fn iso_list(
@@ -166,7 +188,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _cookies: &CookieJar,
         _claims: &Self::Claims,
     ) -> Result<apis::isos::IsoListResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_list" })
+        Err(Error::NotImplemented {
+            operation: "iso_list",
+        })
     }
 
     async fn iso_register(
@@ -177,7 +201,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _claims: &Self::Claims,
         _body: &models::IsoRegisterRequest,
     ) -> Result<apis::isos::IsoRegisterResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_register" })
+        Err(Error::NotImplemented {
+            operation: "iso_register",
+        })
     }
 
     async fn iso_upload_cancel(
@@ -188,7 +214,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::IsoUploadCancelPathParams,
     ) -> Result<apis::isos::IsoUploadCancelResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_upload_cancel" })
+        Err(Error::NotImplemented {
+            operation: "iso_upload_cancel",
+        })
     }
 
     async fn iso_upload_complete(
@@ -199,7 +227,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::IsoUploadCompletePathParams,
     ) -> Result<apis::isos::IsoUploadCompleteResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_upload_complete" })
+        Err(Error::NotImplemented {
+            operation: "iso_upload_complete",
+        })
     }
 
     async fn iso_upload_create(
@@ -210,7 +240,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _claims: &Self::Claims,
         _header_params: &models::IsoUploadCreateHeaderParams,
     ) -> Result<apis::isos::IsoUploadCreateResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_upload_create" })
+        Err(Error::NotImplemented {
+            operation: "iso_upload_create",
+        })
     }
 
     async fn iso_upload_get(
@@ -221,7 +253,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::IsoUploadGetPathParams,
     ) -> Result<apis::isos::IsoUploadGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_upload_get" })
+        Err(Error::NotImplemented {
+            operation: "iso_upload_get",
+        })
     }
 
     async fn iso_upload_head(
@@ -232,7 +266,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::IsoUploadHeadPathParams,
     ) -> Result<apis::isos::IsoUploadHeadResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_upload_head" })
+        Err(Error::NotImplemented {
+            operation: "iso_upload_head",
+        })
     }
 
     async fn iso_upload_list(
@@ -242,7 +278,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _cookies: &CookieJar,
         _claims: &Self::Claims,
     ) -> Result<apis::isos::IsoUploadListResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_upload_list" })
+        Err(Error::NotImplemented {
+            operation: "iso_upload_list",
+        })
     }
 
     async fn iso_upload_patch(
@@ -255,7 +293,9 @@ impl apis::isos::Isos<Error> for VaporApi {
         _path_params: &models::IsoUploadPatchPathParams,
         _body: &Bytes,
     ) -> Result<apis::isos::IsoUploadPatchResponse, Error> {
-        Err(Error::NotImplemented { operation: "iso_upload_patch" })
+        Err(Error::NotImplemented {
+            operation: "iso_upload_patch",
+        })
     }
 }
 
@@ -272,7 +312,9 @@ impl apis::migration::Migration<Error> for VaporApi {
         _path_params: &models::MigrationStartPathParams,
         _body: &models::MigrationRequest,
     ) -> Result<apis::migration::MigrationStartResponse, Error> {
-        Err(Error::NotImplemented { operation: "migration_start" })
+        Err(Error::NotImplemented {
+            operation: "migration_start",
+        })
     }
 
     async fn migration_status_get(
@@ -284,7 +326,9 @@ impl apis::migration::Migration<Error> for VaporApi {
         _path_params: &models::MigrationStatusGetPathParams,
         _query_params: &models::MigrationStatusGetQueryParams,
     ) -> Result<apis::migration::MigrationStatusGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "migration_status_get" })
+        Err(Error::NotImplemented {
+            operation: "migration_status_get",
+        })
     }
 }
 
@@ -301,7 +345,9 @@ impl apis::networks::Networks<Error> for VaporApi {
         _path_params: &models::NetworkActionPathParams,
         _body: &models::NetworkActionRequest,
     ) -> Result<apis::networks::NetworkActionResponse, Error> {
-        Err(Error::NotImplemented { operation: "network_action" })
+        Err(Error::NotImplemented {
+            operation: "network_action",
+        })
     }
 
     async fn network_create(
@@ -312,7 +358,9 @@ impl apis::networks::Networks<Error> for VaporApi {
         _claims: &Self::Claims,
         _body: &models::NetworkCreateRequest,
     ) -> Result<apis::networks::NetworkCreateResponse, Error> {
-        Err(Error::NotImplemented { operation: "network_create" })
+        Err(Error::NotImplemented {
+            operation: "network_create",
+        })
     }
 
     async fn network_delete(
@@ -323,7 +371,9 @@ impl apis::networks::Networks<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::NetworkDeletePathParams,
     ) -> Result<apis::networks::NetworkDeleteResponse, Error> {
-        Err(Error::NotImplemented { operation: "network_delete" })
+        Err(Error::NotImplemented {
+            operation: "network_delete",
+        })
     }
 
     async fn network_dhcp_leases_list(
@@ -334,7 +384,9 @@ impl apis::networks::Networks<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::NetworkDhcpLeasesListPathParams,
     ) -> Result<apis::networks::NetworkDhcpLeasesListResponse, Error> {
-        Err(Error::NotImplemented { operation: "network_dhcp_leases_list" })
+        Err(Error::NotImplemented {
+            operation: "network_dhcp_leases_list",
+        })
     }
 
     async fn network_get(
@@ -345,7 +397,9 @@ impl apis::networks::Networks<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::NetworkGetPathParams,
     ) -> Result<apis::networks::NetworkGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "network_get" })
+        Err(Error::NotImplemented {
+            operation: "network_get",
+        })
     }
 
     async fn network_list(
@@ -355,7 +409,9 @@ impl apis::networks::Networks<Error> for VaporApi {
         _cookies: &CookieJar,
         _claims: &Self::Claims,
     ) -> Result<apis::networks::NetworkListResponse, Error> {
-        Err(Error::NotImplemented { operation: "network_list" })
+        Err(Error::NotImplemented {
+            operation: "network_list",
+        })
     }
 }
 
@@ -371,7 +427,9 @@ impl apis::snapshots::Snapshots<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::SnapshotCapabilitiesGetPathParams,
     ) -> Result<apis::snapshots::SnapshotCapabilitiesGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "snapshot_capabilities_get" })
+        Err(Error::NotImplemented {
+            operation: "snapshot_capabilities_get",
+        })
     }
 
     async fn snapshot_create(
@@ -383,7 +441,9 @@ impl apis::snapshots::Snapshots<Error> for VaporApi {
         _path_params: &models::SnapshotCreatePathParams,
         _body: &models::SnapshotCreateRequest,
     ) -> Result<apis::snapshots::SnapshotCreateResponse, Error> {
-        Err(Error::NotImplemented { operation: "snapshot_create" })
+        Err(Error::NotImplemented {
+            operation: "snapshot_create",
+        })
     }
 
     async fn snapshot_delete(
@@ -394,7 +454,9 @@ impl apis::snapshots::Snapshots<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::SnapshotDeletePathParams,
     ) -> Result<apis::snapshots::SnapshotDeleteResponse, Error> {
-        Err(Error::NotImplemented { operation: "snapshot_delete" })
+        Err(Error::NotImplemented {
+            operation: "snapshot_delete",
+        })
     }
 
     async fn snapshot_get(
@@ -405,7 +467,9 @@ impl apis::snapshots::Snapshots<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::SnapshotGetPathParams,
     ) -> Result<apis::snapshots::SnapshotGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "snapshot_get" })
+        Err(Error::NotImplemented {
+            operation: "snapshot_get",
+        })
     }
 
     async fn snapshot_list(
@@ -416,7 +480,9 @@ impl apis::snapshots::Snapshots<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::SnapshotListPathParams,
     ) -> Result<apis::snapshots::SnapshotListResponse, Error> {
-        Err(Error::NotImplemented { operation: "snapshot_list" })
+        Err(Error::NotImplemented {
+            operation: "snapshot_list",
+        })
     }
 
     async fn snapshot_revert(
@@ -427,7 +493,9 @@ impl apis::snapshots::Snapshots<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::SnapshotRevertPathParams,
     ) -> Result<apis::snapshots::SnapshotRevertResponse, Error> {
-        Err(Error::NotImplemented { operation: "snapshot_revert" })
+        Err(Error::NotImplemented {
+            operation: "snapshot_revert",
+        })
     }
 }
 
@@ -444,7 +512,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _path_params: &models::PoolActionPathParams,
         _body: &models::PoolActionRequest,
     ) -> Result<apis::storage::PoolActionResponse, Error> {
-        Err(Error::NotImplemented { operation: "pool_action" })
+        Err(Error::NotImplemented {
+            operation: "pool_action",
+        })
     }
 
     async fn pool_create(
@@ -455,7 +525,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _claims: &Self::Claims,
         _body: &models::PoolCreateRequest,
     ) -> Result<apis::storage::PoolCreateResponse, Error> {
-        Err(Error::NotImplemented { operation: "pool_create" })
+        Err(Error::NotImplemented {
+            operation: "pool_create",
+        })
     }
 
     async fn pool_delete(
@@ -467,7 +539,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _path_params: &models::PoolDeletePathParams,
         _query_params: &models::PoolDeleteQueryParams,
     ) -> Result<apis::storage::PoolDeleteResponse, Error> {
-        Err(Error::NotImplemented { operation: "pool_delete" })
+        Err(Error::NotImplemented {
+            operation: "pool_delete",
+        })
     }
 
     async fn pool_get(
@@ -478,7 +552,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::PoolGetPathParams,
     ) -> Result<apis::storage::PoolGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "pool_get" })
+        Err(Error::NotImplemented {
+            operation: "pool_get",
+        })
     }
 
     async fn pool_list(
@@ -488,7 +564,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _cookies: &CookieJar,
         _claims: &Self::Claims,
     ) -> Result<apis::storage::PoolListResponse, Error> {
-        Err(Error::NotImplemented { operation: "pool_list" })
+        Err(Error::NotImplemented {
+            operation: "pool_list",
+        })
     }
 
     async fn volume_create(
@@ -500,7 +578,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _path_params: &models::VolumeCreatePathParams,
         _body: &models::VolumeCreateRequest,
     ) -> Result<apis::storage::VolumeCreateResponse, Error> {
-        Err(Error::NotImplemented { operation: "volume_create" })
+        Err(Error::NotImplemented {
+            operation: "volume_create",
+        })
     }
 
     async fn volume_delete(
@@ -511,7 +591,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::VolumeDeletePathParams,
     ) -> Result<apis::storage::VolumeDeleteResponse, Error> {
-        Err(Error::NotImplemented { operation: "volume_delete" })
+        Err(Error::NotImplemented {
+            operation: "volume_delete",
+        })
     }
 
     async fn volume_get(
@@ -522,7 +604,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::VolumeGetPathParams,
     ) -> Result<apis::storage::VolumeGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "volume_get" })
+        Err(Error::NotImplemented {
+            operation: "volume_get",
+        })
     }
 
     async fn volume_list(
@@ -533,7 +617,9 @@ impl apis::storage::Storage<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::VolumeListPathParams,
     ) -> Result<apis::storage::VolumeListResponse, Error> {
-        Err(Error::NotImplemented { operation: "volume_list" })
+        Err(Error::NotImplemented {
+            operation: "volume_list",
+        })
     }
 }
 
@@ -549,7 +635,9 @@ impl apis::templates::Templates<Error> for VaporApi {
         _claims: &Self::Claims,
         _body: &models::TemplateCreateRequest,
     ) -> Result<apis::templates::TemplateCreateResponse, Error> {
-        Err(Error::NotImplemented { operation: "template_create" })
+        Err(Error::NotImplemented {
+            operation: "template_create",
+        })
     }
 
     async fn template_delete(
@@ -560,7 +648,9 @@ impl apis::templates::Templates<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::TemplateDeletePathParams,
     ) -> Result<apis::templates::TemplateDeleteResponse, Error> {
-        Err(Error::NotImplemented { operation: "template_delete" })
+        Err(Error::NotImplemented {
+            operation: "template_delete",
+        })
     }
 
     async fn template_get(
@@ -571,7 +661,9 @@ impl apis::templates::Templates<Error> for VaporApi {
         _claims: &Self::Claims,
         _path_params: &models::TemplateGetPathParams,
     ) -> Result<apis::templates::TemplateGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "template_get" })
+        Err(Error::NotImplemented {
+            operation: "template_get",
+        })
     }
 
     async fn template_list(
@@ -581,7 +673,9 @@ impl apis::templates::Templates<Error> for VaporApi {
         _cookies: &CookieJar,
         _claims: &Self::Claims,
     ) -> Result<apis::templates::TemplateListResponse, Error> {
-        Err(Error::NotImplemented { operation: "template_list" })
+        Err(Error::NotImplemented {
+            operation: "template_list",
+        })
     }
 
     async fn template_update(
@@ -593,7 +687,9 @@ impl apis::templates::Templates<Error> for VaporApi {
         _path_params: &models::TemplateUpdatePathParams,
         _body: &models::TemplateUpdateRequest,
     ) -> Result<apis::templates::TemplateUpdateResponse, Error> {
-        Err(Error::NotImplemented { operation: "template_update" })
+        Err(Error::NotImplemented {
+            operation: "template_update",
+        })
     }
 
     async fn vm_create_from_template(
@@ -604,6 +700,8 @@ impl apis::templates::Templates<Error> for VaporApi {
         _claims: &Self::Claims,
         _body: &models::VmFromTemplateRequest,
     ) -> Result<apis::templates::VmCreateFromTemplateResponse, Error> {
-        Err(Error::NotImplemented { operation: "vm_create_from_template" })
+        Err(Error::NotImplemented {
+            operation: "vm_create_from_template",
+        })
     }
 }

@@ -31,14 +31,22 @@ impl Operations<Error> for VaporApi {
             models::OperationStatus::Failed => OperationStatus::Failed,
             models::OperationStatus::Cancelled => OperationStatus::Cancelled,
         });
-        let rows = self.app.operations().list(status, query.target.as_deref())?;
+        let rows = self
+            .app
+            .operations()
+            .list(status, query.target.as_deref())?;
         let operations: Vec<_> = rows.iter().map(convert::operation).collect();
         let (status, error) = success();
-        Ok(OperationListResponse::Status200_Operations(models::OperationListEnvelope {
-            status,
-            data: models::OperationList { count: operations.len() as i32, operations },
-            error,
-        }))
+        Ok(OperationListResponse::Status200_Operations(
+            models::OperationListEnvelope {
+                status,
+                data: models::OperationList {
+                    count: operations.len() as i32,
+                    operations,
+                },
+                error,
+            },
+        ))
     }
 
     async fn operation_get(
@@ -51,11 +59,13 @@ impl Operations<Error> for VaporApi {
     ) -> Result<OperationGetResponse, Error> {
         let row = self.app.operations().get(&path.operation_id)?;
         let (status, error) = success();
-        Ok(OperationGetResponse::Status200_TheOperation(models::OperationEnvelope {
-            status,
-            data: convert::operation(&row),
-            error,
-        }))
+        Ok(OperationGetResponse::Status200_TheOperation(
+            models::OperationEnvelope {
+                status,
+                data: convert::operation(&row),
+                error,
+            },
+        ))
     }
 
     async fn operation_cancel(
@@ -68,10 +78,12 @@ impl Operations<Error> for VaporApi {
     ) -> Result<OperationCancelResponse, Error> {
         let row = self.app.operations().cancel(&path.operation_id)?;
         let (status, error) = success();
-        Ok(OperationCancelResponse::Status200_CancellationRequested(models::OperationEnvelope {
-            status,
-            data: convert::operation(&row),
-            error,
-        }))
+        Ok(OperationCancelResponse::Status200_CancellationRequested(
+            models::OperationEnvelope {
+                status,
+                data: convert::operation(&row),
+                error,
+            },
+        ))
     }
 }

@@ -11,7 +11,12 @@ use crate::error::Error;
 #[async_trait]
 impl System<Error> for VaporApi {
     /// Always 200 while the process serves requests; `status` says whether the backend answers.
-    async fn health_get(&self, _method: &Method, _host: &Host, _cookies: &CookieJar) -> Result<HealthGetResponse, Error> {
+    async fn health_get(
+        &self,
+        _method: &Method,
+        _host: &Host,
+        _cookies: &CookieJar,
+    ) -> Result<HealthGetResponse, Error> {
         let version = self.app.settings().version.clone();
         let health = match self.app.host_info().await {
             Ok(info) => models::Health {
@@ -35,6 +40,12 @@ impl System<Error> for VaporApi {
             }
         };
         let (status, error) = success();
-        Ok(HealthGetResponse::Status200_TheServiceIsUp(models::HealthEnvelope { status, data: health, error }))
+        Ok(HealthGetResponse::Status200_TheServiceIsUp(
+            models::HealthEnvelope {
+                status,
+                data: health,
+                error,
+            },
+        ))
     }
 }

@@ -26,11 +26,16 @@ impl VirtualMachines<Error> for VaporApi {
     ) -> Result<VmListResponse, Error> {
         let vms: Vec<_> = self.app.list_vms().await?.iter().map(convert::vm).collect();
         let (status, error) = success();
-        Ok(VmListResponse::Status200_EveryVirtualMachineOnTheHost(models::VmListEnvelope {
-            status,
-            data: models::VmList { count: vms.len() as i32, vms },
-            error,
-        }))
+        Ok(VmListResponse::Status200_EveryVirtualMachineOnTheHost(
+            models::VmListEnvelope {
+                status,
+                data: models::VmList {
+                    count: vms.len() as i32,
+                    vms,
+                },
+                error,
+            },
+        ))
     }
 
     async fn vm_get(
@@ -43,7 +48,13 @@ impl VirtualMachines<Error> for VaporApi {
     ) -> Result<VmGetResponse, Error> {
         let vm = self.app.get_vm(&path.id).await?;
         let (status, error) = success();
-        Ok(VmGetResponse::Status200_TheVirtualMachine(models::VmEnvelope { status, data: convert::vm(&vm), error }))
+        Ok(VmGetResponse::Status200_TheVirtualMachine(
+            models::VmEnvelope {
+                status,
+                data: convert::vm(&vm),
+                error,
+            },
+        ))
     }
 
     async fn vm_create(
@@ -57,11 +68,16 @@ impl VirtualMachines<Error> for VaporApi {
         let request = vm_create_request(body)?;
         let vm = self.app.create_vm(request).await?;
         let (status, error) = success();
-        Ok(VmCreateResponse::Status201_Created(models::VmCreatedEnvelope {
-            status,
-            data: models::VmCreated { message: format!("virtual machine {} created", vm.name), vm: convert::vm(&vm) },
-            error,
-        }))
+        Ok(VmCreateResponse::Status201_Created(
+            models::VmCreatedEnvelope {
+                status,
+                data: models::VmCreated {
+                    message: format!("virtual machine {} created", vm.name),
+                    vm: convert::vm(&vm),
+                },
+                error,
+            },
+        ))
     }
 
     async fn vm_update(
@@ -73,22 +89,31 @@ impl VirtualMachines<Error> for VaporApi {
         path: &models::VmUpdatePathParams,
         body: &models::VmUpdateRequest,
     ) -> Result<VmUpdateResponse, Error> {
-        let update = VmUpdate { memory_mib: body.memory, vcpus: body.vcpus.map(u32::from), autostart: body.autostart };
+        let update = VmUpdate {
+            memory_mib: body.memory,
+            vcpus: body.vcpus.map(u32::from),
+            autostart: body.autostart,
+        };
         let outcome = self.app.update_vm(&path.id, update).await?;
         let (status, error) = success();
-        Ok(VmUpdateResponse::Status200_Updated(models::VmUpdatedEnvelope {
-            status,
-            data: models::VmUpdated {
-                message: format!("virtual machine {} updated", outcome.vm.name),
-                vm: convert::vm(&outcome.vm),
-                changes: outcome
-                    .changes
-                    .iter()
-                    .map(|(field, scope)| models::VmChange { field: (*field).into(), scope: convert::change_scope(*scope) })
-                    .collect(),
+        Ok(VmUpdateResponse::Status200_Updated(
+            models::VmUpdatedEnvelope {
+                status,
+                data: models::VmUpdated {
+                    message: format!("virtual machine {} updated", outcome.vm.name),
+                    vm: convert::vm(&outcome.vm),
+                    changes: outcome
+                        .changes
+                        .iter()
+                        .map(|(field, scope)| models::VmChange {
+                            field: (*field).into(),
+                            scope: convert::change_scope(*scope),
+                        })
+                        .collect(),
+                },
+                error,
             },
-            error,
-        }))
+        ))
     }
 
     async fn vm_delete(
@@ -100,7 +125,9 @@ impl VirtualMachines<Error> for VaporApi {
         path: &models::VmDeletePathParams,
         query: &models::VmDeleteQueryParams,
     ) -> Result<VmDeleteResponse, Error> {
-        self.app.delete_vm(&path.id, query.remove_disks.unwrap_or(false)).await?;
+        self.app
+            .delete_vm(&path.id, query.remove_disks.unwrap_or(false))
+            .await?;
         Ok(VmDeleteResponse::Status204_Deleted)
     }
 
@@ -124,23 +151,28 @@ impl VirtualMachines<Error> for VaporApi {
             models::VmActionType::Resume => VmAction::Resume,
             models::VmActionType::Reset => VmAction::Reset,
         };
-        let timeout = Duration::from_secs(u64::from(body.timeout_seconds.unwrap_or(120)).clamp(1, 3600));
+        let timeout =
+            Duration::from_secs(u64::from(body.timeout_seconds.unwrap_or(120)).clamp(1, 3600));
         let (status, error) = success();
         match self.app.vm_action(&path.id, action, timeout).await? {
-            VmActionOutcome::Done(vm) => Ok(VmActionResponse::Status200_Done(models::VmActionEnvelope {
-                status,
-                data: models::VmActionResult {
-                    action: body.action,
-                    message: format!("{} done", body.action),
-                    vm: convert::vm(&vm),
+            VmActionOutcome::Done(vm) => {
+                Ok(VmActionResponse::Status200_Done(models::VmActionEnvelope {
+                    status,
+                    data: models::VmActionResult {
+                        action: body.action,
+                        message: format!("{} done", body.action),
+                        vm: convert::vm(&vm),
+                    },
+                    error,
+                }))
+            }
+            VmActionOutcome::Started(op) => Ok(VmActionResponse::Status202_AskedOfTheGuest(
+                models::OperationEnvelope {
+                    status,
+                    data: convert::operation(&op),
+                    error,
                 },
-                error,
-            })),
-            VmActionOutcome::Started(op) => Ok(VmActionResponse::Status202_AskedOfTheGuest(models::OperationEnvelope {
-                status,
-                data: convert::operation(&op),
-                error,
-            })),
+            )),
         }
     }
 
@@ -153,7 +185,9 @@ impl VirtualMachines<Error> for VaporApi {
         _path: &models::VmClonePathParams,
         _body: &models::VmCloneRequest,
     ) -> Result<VmCloneResponse, Error> {
-        Err(Error::NotImplemented { operation: "vm_clone" })
+        Err(Error::NotImplemented {
+            operation: "vm_clone",
+        })
     }
 
     async fn vm_create_enhanced(
@@ -164,7 +198,9 @@ impl VirtualMachines<Error> for VaporApi {
         _claims: &Principal,
         _body: &models::VmCreateEnhancedRequest,
     ) -> Result<VmCreateEnhancedResponse, Error> {
-        Err(Error::NotImplemented { operation: "vm_create_enhanced" })
+        Err(Error::NotImplemented {
+            operation: "vm_create_enhanced",
+        })
     }
 
     async fn vm_metrics_get(
@@ -175,13 +211,17 @@ impl VirtualMachines<Error> for VaporApi {
         _claims: &Principal,
         _path: &models::VmMetricsGetPathParams,
     ) -> Result<VmMetricsGetResponse, Error> {
-        Err(Error::NotImplemented { operation: "vm_metrics_get" })
+        Err(Error::NotImplemented {
+            operation: "vm_metrics_get",
+        })
     }
 }
 
 fn vm_create_request(body: &models::VmCreateRequest) -> Result<VmCreate, Error> {
     if body.cloud_init.is_some() {
-        return Err(Error::NotImplemented { operation: "vm_create with cloud_init" });
+        return Err(Error::NotImplemented {
+            operation: "vm_create with cloud_init",
+        });
     }
     let network = body.network.as_ref().map(|n| NicRequest {
         kind: match n.r_type.unwrap_or(models::NetworkType::Network) {
@@ -205,15 +245,19 @@ fn vm_create_request(body: &models::VmCreateRequest) -> Result<VmCreate, Error> 
                     models::GraphicsType::None => continue,
                 };
                 let autoport = g.autoport.unwrap_or(true);
-                let port = match g.port {
-                    Some(p) if p >= 0 && !autoport => {
-                        Some(u16::try_from(p).map_err(|_| Error::invalid("graphics", "port is from 5900 to 65535"))?)
-                    }
-                    Some(p) if p >= 0 => {
-                        return Err(Error::invalid("graphics", "a fixed port needs autoport: false"));
-                    }
-                    _ => None,
-                };
+                let port =
+                    match g.port {
+                        Some(p) if p >= 0 && !autoport => Some(u16::try_from(p).map_err(|_| {
+                            Error::invalid("graphics", "port is from 5900 to 65535")
+                        })?),
+                        Some(p) if p >= 0 => {
+                            return Err(Error::invalid(
+                                "graphics",
+                                "a fixed port needs autoport: false",
+                            ));
+                        }
+                        _ => None,
+                    };
                 out.push(GraphicsRequest {
                     kind,
                     listen: g.listen.clone().unwrap_or_else(|| "127.0.0.1".into()),
@@ -231,7 +275,10 @@ fn vm_create_request(body: &models::VmCreateRequest) -> Result<VmCreate, Error> 
         disk_size_gib: body.disk_size,
         disk_path: body.disk_path.clone(),
         iso_path: body.iso_path.clone(),
-        storage_pool: body.storage_pool.clone().unwrap_or_else(|| "default".into()),
+        storage_pool: body
+            .storage_pool
+            .clone()
+            .unwrap_or_else(|| "default".into()),
         network,
         graphics,
         autostart: body.autostart.unwrap_or(false),

@@ -27,15 +27,24 @@ impl Locks {
         let key = format!("{kind}/{id}");
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         if !held.insert(key.clone()) {
-            return Err(Error::Busy { kind, id: id.to_owned() });
+            return Err(Error::Busy {
+                kind,
+                id: id.to_owned(),
+            });
         }
-        Ok(MutationGuard { held: self.held.clone(), key })
+        Ok(MutationGuard {
+            held: self.held.clone(),
+            key,
+        })
     }
 }
 
 impl Drop for MutationGuard {
     fn drop(&mut self) {
-        self.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
     }
 }
 
@@ -47,7 +56,10 @@ mod tests {
     fn second_mutation_is_busy_until_the_first_ends() {
         let locks = Locks::default();
         let first = locks.try_acquire("vm", "a").unwrap();
-        assert!(matches!(locks.try_acquire("vm", "a"), Err(Error::Busy { .. })));
+        assert!(matches!(
+            locks.try_acquire("vm", "a"),
+            Err(Error::Busy { .. })
+        ));
         let _other = locks.try_acquire("vm", "b").unwrap();
         drop(first);
         let _again = locks.try_acquire("vm", "a").unwrap();

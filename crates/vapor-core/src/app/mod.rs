@@ -17,7 +17,10 @@ use crate::error::{Error, Result};
 use crate::operations::Operations;
 
 pub use locks::{Locks, MutationGuard};
-pub use vm::{GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmUpdate, VmUpdateOutcome, RESERVED_VM_NAMES};
+pub use vm::{
+    GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmUpdate, VmUpdateOutcome,
+    RESERVED_VM_NAMES,
+};
 
 /// Which libvirt domain type new VMs get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,7 +39,9 @@ impl std::str::FromStr for DomainTypeChoice {
             "auto" => Ok(DomainTypeChoice::Auto),
             "kvm" => Ok(DomainTypeChoice::Kvm),
             "qemu" => Ok(DomainTypeChoice::Qemu),
-            other => Err(format!("domain_type must be auto, kvm or qemu, not '{other}'")),
+            other => Err(format!(
+                "domain_type must be auto, kvm or qemu, not '{other}'"
+            )),
         }
     }
 }
@@ -72,13 +77,26 @@ pub struct Vapor {
 
 impl Vapor {
     /// Builds the application and fails operations a previous process left running.
-    pub fn new(hypervisor: Arc<dyn Hypervisor>, db: Arc<Database>, settings: Settings) -> Result<Arc<Self>> {
+    pub fn new(
+        hypervisor: Arc<dyn Hypervisor>,
+        db: Arc<Database>,
+        settings: Settings,
+    ) -> Result<Arc<Self>> {
         let operations = Arc::new(Operations::new(db.clone()));
         let interrupted = operations.recover_after_restart()?;
         if interrupted > 0 {
-            tracing::warn!(count = interrupted, "marked operations interrupted by a restart as failed");
+            tracing::warn!(
+                count = interrupted,
+                "marked operations interrupted by a restart as failed"
+            );
         }
-        Ok(Arc::new(Vapor { hypervisor, db, operations, locks: Locks::default(), settings }))
+        Ok(Arc::new(Vapor {
+            hypervisor,
+            db,
+            operations,
+            locks: Locks::default(),
+            settings,
+        }))
     }
 
     pub fn db(&self) -> &Arc<Database> {
@@ -103,7 +121,9 @@ impl Vapor {
         let hv = self.hypervisor.clone();
         match tokio::task::spawn_blocking(move || call(hv.as_ref())).await {
             Ok(result) => result,
-            Err(join) => Err(HypervisorError::failed(format!("backend call panicked: {join}"))),
+            Err(join) => Err(HypervisorError::failed(format!(
+                "backend call panicked: {join}"
+            ))),
         }
     }
 

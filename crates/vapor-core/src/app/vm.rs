@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use rand::Rng;
 use vapor_hypervisor::{
-    BootDevice, ChangeScope, DiskBus, DiskDevice, DiskFormat, DiskSpec, Domain, DomainSpec, DomainState,
-    GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind, InterfaceSpec, PowerAction,
-    VaporMetadata, VolumeSpec,
+    BootDevice, ChangeScope, DiskBus, DiskDevice, DiskFormat, DiskSpec, Domain, DomainSpec,
+    DomainState, GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind, InterfaceSpec,
+    PowerAction, VaporMetadata, VolumeSpec,
 };
 
 use super::{DomainTypeChoice, Vapor};
@@ -19,8 +19,14 @@ const KIND: &str = "virtual machine";
 
 /// Path segments under `/virtualization/virtualmachines/` that are routes, not VMs.
 /// A VM with one of these names could not be addressed by name.
-pub const RESERVED_VM_NAMES: &[&str] =
-    &["templates", "pci-devices", "restore", "create-enhanced", "from-template", "backups"];
+pub const RESERVED_VM_NAMES: &[&str] = &[
+    "templates",
+    "pci-devices",
+    "restore",
+    "create-enhanced",
+    "from-template",
+    "backups",
+];
 
 /// A network interface asked for at create time.
 #[derive(Debug, Clone)]
@@ -70,7 +76,6 @@ pub struct VmUpdateOutcome {
     pub changes: Vec<(&'static str, ChangeScope)>,
 }
 
-
 /// A power action as the API names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VmAction {
@@ -91,7 +96,6 @@ pub enum VmActionOutcome {
     /// Asked of the guest; the operation follows it.
     Started(crate::db::OperationRow),
 }
-
 
 impl Vapor {
     pub async fn list_vms(&self) -> Result<Vec<Domain>> {
@@ -116,9 +120,21 @@ impl Vapor {
 
         let name = req.name.clone();
         match self.blocking(move |hv| hv.lookup_domain(&name)).await {
-            Ok(_) => return Err(Error::AlreadyExists { kind: KIND, id: req.name.clone() }),
+            Ok(_) => {
+                return Err(Error::AlreadyExists {
+                    kind: KIND,
+                    id: req.name.clone(),
+                })
+            }
             Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
-            Err(e) => return Err(Error::from_hypervisor("checking the name", KIND, &req.name, e)),
+            Err(e) => {
+                return Err(Error::from_hypervisor(
+                    "checking the name",
+                    KIND,
+                    &req.name,
+                    e,
+                ))
+            }
         }
         let domain_type = self.choose_domain_type().await?;
         let existing_macs: Vec<String> = if req.network.as_ref().is_some_and(|n| n.mac.is_none()) {
@@ -134,7 +150,9 @@ impl Vapor {
         let mut disks = Vec::new();
         let mut owned_volumes = Vec::new();
         if let Some(size_gib) = req.disk_size_gib {
-            let volume = self.create_disk_volume(&req.storage_pool, &req.name, size_gib).await?;
+            let volume = self
+                .create_disk_volume(&req.storage_pool, &req.name, size_gib)
+                .await?;
             owned_volumes.push(volume.path.clone());
             disks.push(DiskSpec {
                 device: DiskDevice::Disk,
@@ -171,16 +189,32 @@ impl Vapor {
             .iter()
             .map(|nic| InterfaceSpec {
                 kind: nic.kind,
-                source: nic.source.clone().or_else(|| (nic.kind == InterfaceKind::Network).then(|| "default".into())),
+                source: nic
+                    .source
+                    .clone()
+                    .or_else(|| (nic.kind == InterfaceKind::Network).then(|| "default".into())),
                 model: nic.model.clone(),
-                mac: nic.mac.clone().unwrap_or_else(|| generate_mac(&existing_macs)),
+                mac: nic
+                    .mac
+                    .clone()
+                    .unwrap_or_else(|| generate_mac(&existing_macs)),
             })
             .collect();
         let graphics = match &req.graphics {
-            None => vec![GraphicsSpec { kind: GraphicsKind::Vnc, listen: "127.0.0.1".into(), port: None, password: None }],
+            None => vec![GraphicsSpec {
+                kind: GraphicsKind::Vnc,
+                listen: "127.0.0.1".into(),
+                port: None,
+                password: None,
+            }],
             Some(list) => list
                 .iter()
-                .map(|g| GraphicsSpec { kind: g.kind, listen: g.listen.clone(), port: g.port, password: g.password.clone() })
+                .map(|g| GraphicsSpec {
+                    kind: g.kind,
+                    listen: g.listen.clone(),
+                    port: g.port,
+                    password: g.password.clone(),
+                })
                 .collect(),
         };
         let created_at = now();
@@ -195,7 +229,11 @@ impl Vapor {
             interfaces,
             graphics,
             boot,
-            metadata: VaporMetadata { created_at: Some(created_at.clone()), updated_at: Some(created_at), owned_volumes },
+            metadata: VaporMetadata {
+                created_at: Some(created_at.clone()),
+                updated_at: Some(created_at),
+                owned_volumes,
+            },
         };
 
         let defined = {
@@ -206,7 +244,12 @@ impl Vapor {
             Ok(domain) => domain,
             Err(e) => {
                 self.remove_volumes(&spec.metadata.owned_volumes).await;
-                return Err(Error::from_hypervisor("defining the virtual machine", KIND, &req.name, e));
+                return Err(Error::from_hypervisor(
+                    "defining the virtual machine",
+                    KIND,
+                    &req.name,
+                    e,
+                ));
             }
         };
         if req.autostart {
@@ -217,7 +260,12 @@ impl Vapor {
                     tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
                 }
                 self.remove_volumes(&spec.metadata.owned_volumes).await;
-                return Err(Error::from_hypervisor("enabling autostart", KIND, &req.name, e));
+                return Err(Error::from_hypervisor(
+                    "enabling autostart",
+                    KIND,
+                    &req.name,
+                    e,
+                ));
             }
         }
         self.get_vm(&domain.uuid).await
@@ -237,9 +285,16 @@ impl Vapor {
         };
         let pool_name = pool.to_owned();
         let volume_name = spec.name.clone();
-        self.blocking(move |hv| hv.create_volume(&pool_name, &spec)).await.map_err(|e| {
-            Error::from_hypervisor(format!("creating volume {volume_name} in pool {pool}"), "volume", &volume_name, e)
-        })
+        self.blocking(move |hv| hv.create_volume(&pool_name, &spec))
+            .await
+            .map_err(|e| {
+                Error::from_hypervisor(
+                    format!("creating volume {volume_name} in pool {pool}"),
+                    "volume",
+                    &volume_name,
+                    e,
+                )
+            })
     }
 
     /// Looks the pool up; creates the `default` directory pool when it is missing.
@@ -247,15 +302,29 @@ impl Vapor {
         let name = pool.to_owned();
         match self.blocking(move |hv| hv.lookup_pool(&name)).await {
             Ok(p) if p.active => Ok(()),
-            Ok(_) => Err(Error::conflict(format!("storage pool '{pool}' is not running"))),
+            Ok(_) => Err(Error::conflict(format!(
+                "storage pool '{pool}' is not running"
+            ))),
             Err(e) if e.kind == HypervisorErrorKind::NotFound && pool == "default" => {
                 let path = self.settings.default_pool_path.clone();
                 self.blocking(move |hv| hv.create_dir_pool("default", &path))
                     .await
                     .map(|_| ())
-                    .map_err(|e| Error::from_hypervisor("creating the default storage pool", "storage pool", "default", e))
+                    .map_err(|e| {
+                        Error::from_hypervisor(
+                            "creating the default storage pool",
+                            "storage pool",
+                            "default",
+                            e,
+                        )
+                    })
             }
-            Err(e) => Err(Error::from_hypervisor("looking up the storage pool", "storage pool", pool, e)),
+            Err(e) => Err(Error::from_hypervisor(
+                "looking up the storage pool",
+                "storage pool",
+                pool,
+                e,
+            )),
         }
     }
 
@@ -292,7 +361,9 @@ impl Vapor {
                 .find(|t| has(t))
                 .map(str::to_owned)
                 .or_else(|| offered.first().cloned())
-                .ok_or_else(|| Error::unsupported("this host offers no domain type for its architecture")),
+                .ok_or_else(|| {
+                    Error::unsupported("this host offers no domain type for its architecture")
+                }),
         }
     }
 
@@ -350,7 +421,10 @@ impl Vapor {
                 .map_err(|e| Error::from_hypervisor("setting autostart", KIND, id, e))?;
             changes.push(("autostart", ChangeScope::Config));
         }
-        Ok(VmUpdateOutcome { vm: self.get_vm(&vm.uuid).await?, changes })
+        Ok(VmUpdateOutcome {
+            vm: self.get_vm(&vm.uuid).await?,
+            changes,
+        })
     }
 
     /// Undefines a VM. With `remove_disks`, also deletes the volumes Vapor created for it.
@@ -376,7 +450,12 @@ impl Vapor {
         Ok(())
     }
 
-    pub async fn vm_action(&self, id: &str, action: VmAction, timeout: Duration) -> Result<VmActionOutcome> {
+    pub async fn vm_action(
+        &self,
+        id: &str,
+        action: VmAction,
+        timeout: Duration,
+    ) -> Result<VmActionOutcome> {
         let vm = self.get_vm(id).await?;
         let guard = self.locks.try_acquire("vm", &vm.uuid)?;
         let steps: &[PowerAction] = match action {
@@ -390,14 +469,23 @@ impl Vapor {
             VmAction::Reset => &[PowerAction::Reset],
         };
         if matches!(action, VmAction::Restart { force: true }) && !vm.state.is_active() {
-            return Err(Error::conflict("the virtual machine is not running; start it instead"));
+            return Err(Error::conflict(
+                "the virtual machine is not running; start it instead",
+            ));
         }
         for step in steps {
             let uuid = vm.uuid.clone();
             let step = *step;
             self.blocking(move |hv| hv.power(&uuid, step))
                 .await
-                .map_err(|e| Error::from_hypervisor(format!("{} of virtual machine '{id}' was refused", verb(step)), KIND, id, e))?;
+                .map_err(|e| {
+                    Error::from_hypervisor(
+                        format!("{} of virtual machine '{id}' was refused", verb(step)),
+                        KIND,
+                        id,
+                        e,
+                    )
+                })?;
         }
         drop(guard);
         if steps == [PowerAction::Shutdown] {
@@ -466,11 +554,17 @@ fn validate_create(req: &VmCreate) -> Result<()> {
     validate_memory(req.memory_mib)?;
     validate_vcpus(req.vcpus)?;
     if req.disk_size_gib.is_some() && req.disk_path.is_some() {
-        return Err(Error::invalid("disk_size", "give either disk_size (a new disk) or disk_path (an existing one), not both"));
+        return Err(Error::invalid(
+            "disk_size",
+            "give either disk_size (a new disk) or disk_path (an existing one), not both",
+        ));
     }
     if let Some(size) = req.disk_size_gib {
         if !(1..=65536).contains(&size) {
-            return Err(Error::invalid("disk_size", "disk_size is in GiB, from 1 to 65536"));
+            return Err(Error::invalid(
+                "disk_size",
+                "disk_size is in GiB, from 1 to 65536",
+            ));
         }
     }
     if let Some(path) = &req.disk_path {
@@ -486,7 +580,10 @@ fn validate_create(req: &VmCreate) -> Result<()> {
         }
         match (nic.kind, &nic.source) {
             (InterfaceKind::Bridge | InterfaceKind::Direct, None) => {
-                return Err(Error::invalid("network", "bridge and direct networks need a source"))
+                return Err(Error::invalid(
+                    "network",
+                    "bridge and direct networks need a source",
+                ))
             }
             (_, Some(source)) => validate_name_like("network", source)?,
             _ => {}
@@ -494,10 +591,16 @@ fn validate_create(req: &VmCreate) -> Result<()> {
     }
     for g in req.graphics.iter().flatten() {
         if g.listen.parse::<std::net::IpAddr>().is_err() {
-            return Err(Error::invalid("graphics", format!("listen must be an IP address, not '{}'", g.listen)));
+            return Err(Error::invalid(
+                "graphics",
+                format!("listen must be an IP address, not '{}'", g.listen),
+            ));
         }
         if g.port.is_some_and(|p| p < 5900) {
-            return Err(Error::invalid("graphics", "a fixed display port must be 5900 or above"));
+            return Err(Error::invalid(
+                "graphics",
+                "a fixed display port must be 5900 or above",
+            ));
         }
     }
     Ok(())
@@ -507,7 +610,10 @@ fn validate_create(req: &VmCreate) -> Result<()> {
 pub fn validate_name(name: &str) -> Result<()> {
     validate_name_like("name", name)?;
     if RESERVED_VM_NAMES.contains(&name) {
-        return Err(Error::invalid("name", format!("'{name}' is reserved by the API")));
+        return Err(Error::invalid(
+            "name",
+            format!("'{name}' is reserved by the API"),
+        ));
     }
     Ok(())
 }
@@ -531,7 +637,10 @@ fn validate_memory(memory_mib: u64) -> Result<()> {
     if (16..=4_194_304).contains(&memory_mib) {
         Ok(())
     } else {
-        Err(Error::invalid("memory", "memory is in MiB, from 16 to 4194304"))
+        Err(Error::invalid(
+            "memory",
+            "memory is in MiB, from 16 to 4194304",
+        ))
     }
 }
 
@@ -545,23 +654,39 @@ fn validate_vcpus(vcpus: u32) -> Result<()> {
 
 fn validate_mac(mac: &str) -> Result<()> {
     let parts: Vec<&str> = mac.split(':').collect();
-    let ok = parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()));
-    let multicast = u8::from_str_radix(parts.first().copied().unwrap_or("01"), 16).map_or(true, |b| b & 1 == 1);
+    let ok = parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()));
+    let multicast =
+        u8::from_str_radix(parts.first().copied().unwrap_or("01"), 16).map_or(true, |b| b & 1 == 1);
     if ok && !multicast {
         Ok(())
     } else {
-        Err(Error::invalid("network", format!("'{mac}' is not a unicast MAC address")))
+        Err(Error::invalid(
+            "network",
+            format!("'{mac}' is not a unicast MAC address"),
+        ))
     }
 }
 
 /// A path to a file on the host: absolute, no `..`, and present.
 fn validate_host_file(field: &'static str, path: &str) -> Result<()> {
     let p = Path::new(path);
-    if !p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
-        return Err(Error::invalid(field, format!("{field} must be an absolute path without '..'")));
+    if !p.is_absolute()
+        || p.components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must be an absolute path without '..'"),
+        ));
     }
     if !p.is_file() {
-        return Err(Error::invalid(field, format!("{path} does not exist or is not a file")));
+        return Err(Error::invalid(
+            field,
+            format!("{path} does not exist or is not a file"),
+        ));
     }
     Ok(())
 }
@@ -584,7 +709,12 @@ fn probe_format(path: &str) -> DiskFormat {
 fn generate_mac(taken: &[String]) -> String {
     let mut rng = rand::thread_rng();
     loop {
-        let mac = format!("52:54:00:{:02x}:{:02x}:{:02x}", rng.gen::<u8>(), rng.gen::<u8>(), rng.gen::<u8>());
+        let mac = format!(
+            "52:54:00:{:02x}:{:02x}:{:02x}",
+            rng.gen::<u8>(),
+            rng.gen::<u8>(),
+            rng.gen::<u8>()
+        );
         if !taken.iter().any(|t| t.eq_ignore_ascii_case(&mac)) {
             return mac;
         }
@@ -600,7 +730,16 @@ mod tests {
         for ok in ["a", "web-01", "db.prod_2", &"x".repeat(64)] {
             validate_name(ok).unwrap();
         }
-        for bad in ["", "-a", "a b", "a/b", "../x", "templates", &"x".repeat(65), "<x>"] {
+        for bad in [
+            "",
+            "-a",
+            "a b",
+            "a/b",
+            "../x",
+            "templates",
+            &"x".repeat(65),
+            "<x>",
+        ] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }
     }
@@ -608,7 +747,12 @@ mod tests {
     #[test]
     fn macs() {
         validate_mac("52:54:00:ab:cd:ef").unwrap();
-        for bad in ["52:54:00:ab:cd", "zz:54:00:ab:cd:ef", "01:00:00:00:00:00", "52-54-00-ab-cd-ef"] {
+        for bad in [
+            "52:54:00:ab:cd",
+            "zz:54:00:ab:cd:ef",
+            "01:00:00:00:00:00",
+            "52-54-00-ab-cd-ef",
+        ] {
             assert!(validate_mac(bad).is_err(), "{bad}");
         }
         let taken = vec!["52:54:00:00:00:01".to_owned()];

@@ -1,0 +1,180 @@
+//! Scripted backend failures: a create that fails half-way removes what it made.
+
+use std::sync::Arc;
+
+use mockall::predicate::eq;
+use vapor_core::app::{Settings, Vapor, VmCreate};
+use vapor_core::db::Database;
+use vapor_core::Error;
+use vapor_hypervisor::*;
+
+mockall::mock! {
+    pub Hv {}
+    impl Hypervisor for Hv {
+        fn host_info(&self) -> Result<HostInfo>;
+        fn list_domains(&self) -> Result<Vec<Domain>>;
+        fn lookup_domain(&self, name_or_uuid: &str) -> Result<Domain>;
+        fn define_domain(&self, spec: &DomainSpec) -> Result<Domain>;
+        fn undefine_domain(&self, uuid: &str) -> Result<()>;
+        fn power(&self, uuid: &str, action: PowerAction) -> Result<()>;
+        fn set_memory(&self, uuid: &str, memory_mib: u64) -> Result<ChangeScope>;
+        fn set_vcpus(&self, uuid: &str, vcpus: u32) -> Result<ChangeScope>;
+        fn set_autostart(&self, uuid: &str, autostart: bool) -> Result<()>;
+        fn lookup_pool(&self, name: &str) -> Result<StoragePool>;
+        fn create_dir_pool(&self, name: &str, path: &str) -> Result<StoragePool>;
+        fn create_volume(&self, pool: &str, spec: &VolumeSpec) -> Result<StorageVolume>;
+        fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume>;
+        fn delete_volume_by_path(&self, path: &str) -> Result<()>;
+    }
+}
+
+const VOLUME: &str = "/pool/web.qcow2";
+
+fn host() -> HostInfo {
+    HostInfo {
+        backend: "scripted".into(),
+        uri: "scripted:///".into(),
+        hypervisor: "none".into(),
+        libvirt_version: None,
+        arch: "x86_64".into(),
+        domain_types: vec!["kvm".into(), "qemu".into()],
+    }
+}
+
+fn pool() -> StoragePool {
+    StoragePool {
+        name: "default".into(),
+        pool_type: "dir".into(),
+        path: Some("/pool".into()),
+        active: true,
+        autostart: true,
+        persistent: true,
+        capacity_bytes: 1 << 40,
+        allocation_bytes: 0,
+        available_bytes: 1 << 40,
+    }
+}
+
+/// A backend where the name is free, the pool exists and the volume can be made.
+fn scripted() -> MockHv {
+    let mut hv = MockHv::new();
+    hv.expect_host_info().returning(|| Ok(host()));
+    hv.expect_lookup_domain()
+        .returning(|id| Err(HypervisorError::not_found(format!("no domain {id}"))));
+    hv.expect_lookup_pool()
+        .with(eq("default"))
+        .returning(|_| Ok(pool()));
+    hv.expect_create_volume().times(1).returning(|pool, spec| {
+        assert_eq!(spec.capacity_bytes, 1 << 30);
+        assert_eq!(spec.format, DiskFormat::Qcow2);
+        Ok(StorageVolume {
+            name: spec.name.clone(),
+            pool: pool.into(),
+            path: VOLUME.into(),
+            format: Some("qcow2".into()),
+            capacity_bytes: spec.capacity_bytes,
+            allocation_bytes: 0,
+        })
+    });
+    hv
+}
+
+fn request(autostart: bool) -> VmCreate {
+    VmCreate {
+        name: "web".into(),
+        memory_mib: 256,
+        vcpus: 1,
+        disk_size_gib: Some(1),
+        disk_path: None,
+        iso_path: None,
+        storage_pool: "default".into(),
+        network: None,
+        graphics: None,
+        autostart,
+    }
+}
+
+fn app(hv: MockHv) -> Arc<Vapor> {
+    Vapor::new(
+        Arc::new(hv),
+        Arc::new(Database::open_in_memory().unwrap()),
+        Settings::default(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_define_deletes_the_new_volume() {
+    let mut hv = scripted();
+    hv.expect_define_domain().times(1).returning(|_| {
+        Err(HypervisorError::invalid_argument(
+            "unsupported configuration: bad disk",
+        ))
+    });
+    hv.expect_delete_volume_by_path()
+        .with(eq(VOLUME))
+        .times(1)
+        .returning(|_| Ok(()));
+    let err = app(hv).create_vm(request(false)).await.unwrap_err();
+    assert!(matches!(err, Error::Hypervisor { .. }), "{err:?}");
+    assert_eq!(err.http_status(), 422);
+}
+
+#[tokio::test]
+async fn a_failed_autostart_undefines_and_deletes_the_volume() {
+    let mut hv = scripted();
+    hv.expect_define_domain().times(1).returning(|spec| {
+        assert!(spec.metadata.owned_volumes.contains(&VOLUME.to_owned()));
+        Ok(Domain {
+            uuid: spec.uuid.clone(),
+            name: spec.name.clone(),
+            state: DomainState::Shutoff,
+            domain_type: spec.domain_type.clone(),
+            memory_mib: spec.memory_mib,
+            max_memory_mib: spec.memory_mib,
+            vcpus: spec.vcpus,
+            max_vcpus: spec.vcpus,
+            autostart: false,
+            persistent: true,
+            os: OsInfo {
+                os_type: "hvm".into(),
+                arch: spec.arch.clone(),
+                machine: None,
+            },
+            disks: vec![],
+            interfaces: vec![],
+            graphics: vec![],
+            metadata: spec.metadata.clone(),
+        })
+    });
+    hv.expect_set_autostart()
+        .times(1)
+        .returning(|_, _| Err(HypervisorError::failed("cannot create symlink")));
+    hv.expect_undefine_domain().times(1).returning(|_| Ok(()));
+    hv.expect_delete_volume_by_path()
+        .with(eq(VOLUME))
+        .times(1)
+        .returning(|_| Ok(()));
+    let err = app(hv).create_vm(request(true)).await.unwrap_err();
+    assert_eq!(err.http_status(), 500, "{err:?}");
+}
+
+#[tokio::test]
+async fn the_default_pool_is_created_when_missing() {
+    let mut hv = MockHv::new();
+    hv.expect_host_info().returning(|| Ok(host()));
+    hv.expect_lookup_domain()
+        .returning(|id| Err(HypervisorError::not_found(format!("no domain {id}"))));
+    hv.expect_lookup_pool()
+        .returning(|_| Err(HypervisorError::not_found("no pool")));
+    hv.expect_create_dir_pool()
+        .with(eq("default"), eq("/var/lib/libvirt/images"))
+        .times(1)
+        .returning(|_, _| Ok(pool()));
+    hv.expect_create_volume()
+        .times(1)
+        .returning(|_, _| Err(HypervisorError::failed("disk full")));
+    hv.expect_define_domain().never();
+    let err = app(hv).create_vm(request(false)).await.unwrap_err();
+    assert_eq!(err.http_status(), 500, "{err:?}");
+}
