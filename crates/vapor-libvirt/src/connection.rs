@@ -6,15 +6,20 @@
 //! only long enough to clone the `Arc`, so calls never wait on each other
 //! here. When libvirtd goes away (restart, crash), the connection is dead for
 //! good; [`Connection::call`] notices, opens a new one, and retries once.
+//!
+//! The connection also owns the instance's libvirt call counter: every call
+//! made through it, including opening and liveness checks, is counted (see
+//! `counted.rs`).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::thread;
 use std::time::Duration;
 
 use tracing::{debug, info, warn};
 use vapor_hypervisor::{HypervisorError, HypervisorErrorKind};
-use virt::connect::Connect;
 
+use crate::counted::{Conn, Handle};
 use crate::error::{to_hypervisor_error, Error, Result};
 
 /// Seconds between keepalive probes on remote connections.
@@ -25,7 +30,9 @@ const KEEPALIVE_COUNT: u32 = 3;
 /// A libvirt connection that reopens itself after libvirtd restarts.
 pub(crate) struct Connection {
     uri: String,
-    current: RwLock<Arc<Connect>>,
+    current: RwLock<Arc<Handle>>,
+    /// libvirt calls made through this connection, reopened ones included.
+    calls: AtomicU64,
     /// Serialises reopening only; ordinary calls never take it.
     reopening: Mutex<()>,
 }
@@ -34,10 +41,12 @@ impl Connection {
     /// Starts the event loop (once per process) and opens `uri`.
     pub(crate) fn open(uri: &str) -> Result<Self, HypervisorError> {
         ensure_event_loop()?;
-        let conn = open_connect(uri)?;
+        let calls = AtomicU64::new(0);
+        let handle = open_connect(uri, &calls)?;
         Ok(Self {
             uri: uri.to_string(),
-            current: RwLock::new(Arc::new(conn)),
+            current: RwLock::new(Arc::new(handle)),
+            calls,
             reopening: Mutex::new(()),
         })
     }
@@ -47,8 +56,13 @@ impl Connection {
         &self.uri
     }
 
+    /// The libvirt calls made through this connection so far.
+    pub(crate) fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
     /// The connection in use now.
-    fn current(&self) -> Arc<Connect> {
+    fn current(&self) -> Arc<Handle> {
         let guard = self
             .current
             .read()
@@ -62,35 +76,47 @@ impl Connection {
     /// An `op` that changes state and whose connection dies while libvirtd
     /// carries it out may therefore run twice; libvirt then reports the
     /// second attempt's conflict (e.g. "already exists").
-    pub(crate) fn call<T>(&self, op: impl Fn(&Connect) -> Result<T>) -> Result<T, HypervisorError> {
-        let mut conn = self.current();
-        if !is_alive(&conn) {
-            conn = self.reopen(&conn)?;
+    ///
+    /// Costs one libvirt call (`virConnectIsAlive`, answered locally) plus
+    /// those `op` makes; a failed `op` costs one more liveness check.
+    pub(crate) fn call<T>(
+        &self,
+        op: impl Fn(&Conn<'_>) -> Result<T>,
+    ) -> Result<T, HypervisorError> {
+        let mut handle = self.current();
+        if !self.is_alive(&handle) {
+            handle = self.reopen(&handle)?;
         }
-        match op(&conn) {
+        match op(&handle.with(&self.calls)) {
             Ok(value) => Ok(value),
-            Err(err) if is_alive(&conn) => Err(err.into_hypervisor()),
+            Err(err) if self.is_alive(&handle) => Err(err.into_hypervisor()),
             Err(err) => {
                 warn!(uri = %self.uri, error = %err.into_hypervisor(),
                       "libvirt connection lost; reconnecting and retrying once");
-                let conn = self.reopen(&conn)?;
-                op(&conn).map_err(Error::into_hypervisor)
+                let handle = self.reopen(&handle)?;
+                op(&handle.with(&self.calls)).map_err(Error::into_hypervisor)
             }
         }
     }
 
+    /// Whether libvirt still considers the connection usable. Local check
+    /// only (no round trip to the daemon).
+    fn is_alive(&self, handle: &Handle) -> bool {
+        handle.with(&self.calls).is_alive().unwrap_or(false)
+    }
+
     /// Replaces the dead connection `dead` with a fresh one, unless another
     /// thread already did.
-    fn reopen(&self, dead: &Arc<Connect>) -> Result<Arc<Connect>, HypervisorError> {
+    fn reopen(&self, dead: &Arc<Handle>) -> Result<Arc<Handle>, HypervisorError> {
         let _guard = self
             .reopening
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let current = self.current();
-        if !Arc::ptr_eq(&current, dead) && is_alive(&current) {
+        if !Arc::ptr_eq(&current, dead) && self.is_alive(&current) {
             return Ok(current);
         }
-        let fresh = Arc::new(open_connect(&self.uri)?);
+        let fresh = Arc::new(open_connect(&self.uri, &self.calls)?);
         {
             let mut slot = self
                 .current
@@ -104,15 +130,10 @@ impl Connection {
     }
 }
 
-/// Whether libvirt still considers the connection usable. Local check only
-/// (no round trip to the daemon).
-fn is_alive(conn: &Connect) -> bool {
-    conn.is_alive().unwrap_or(false)
-}
-
-/// Opens `uri` and enables keepalive where the driver supports it.
-fn open_connect(uri: &str) -> Result<Connect, HypervisorError> {
-    let conn = Connect::open(Some(uri)).map_err(|e| {
+/// Opens `uri` and enables keepalive where the driver supports it, counting
+/// the calls on `calls`.
+fn open_connect(uri: &str, calls: &AtomicU64) -> Result<Handle, HypervisorError> {
+    let handle = Handle::open(uri, calls).map_err(|e| {
         let mut err = to_hypervisor_error(&e);
         // A connection that cannot be opened is unavailable, whatever the code.
         if err.kind == HypervisorErrorKind::Failed {
@@ -123,19 +144,22 @@ fn open_connect(uri: &str) -> Result<Connect, HypervisorError> {
     // The in-process test driver has no keepalive; everything else goes
     // through the remote driver, which does.
     if !uri.starts_with("test:") {
-        match conn.set_keep_alive(KEEPALIVE_INTERVAL_SECS, KEEPALIVE_COUNT) {
+        match handle
+            .with(calls)
+            .set_keep_alive(KEEPALIVE_INTERVAL_SECS, KEEPALIVE_COUNT)
+        {
             Ok(()) => debug!(uri, "libvirt keepalive enabled"),
             Err(e) => warn!(uri, error = %e.message(), "libvirt keepalive not enabled"),
         }
     }
     debug!(uri, "opened libvirt connection");
-    Ok(conn)
+    Ok(handle)
 }
 
 /// Registers libvirt's default event loop and runs it on a background
 /// thread, once per process. Keepalive and close detection on remote
 /// connections depend on it, and it must exist before the first connection
-/// is opened.
+/// is opened. Process-wide, so its libvirt calls are not counted.
 fn ensure_event_loop() -> Result<(), HypervisorError> {
     static EVENT_LOOP: OnceLock<Result<(), String>> = OnceLock::new();
     EVENT_LOOP

@@ -3,6 +3,8 @@
 //! an unknown state), and `Domain::block_info` ignores a failed
 //! `virDomainGetBlockInfo` and then reads uninitialised memory. Everything
 //! else goes through the `virt` crate.
+//!
+//! Called only from `counted.rs`, which counts each call.
 
 use std::ffi::CString;
 use std::os::raw::c_int;

@@ -18,6 +18,9 @@
 //!   into libvirt. libvirt's default event loop runs on a background thread
 //!   (keepalive and close detection need it). A connection that died (e.g.
 //!   libvirtd restarted) is reopened and the call retried once.
+//! - Every call into libvirt is counted ([`LibvirtHypervisor::libvirt_calls`]):
+//!   the crate holds libvirt objects only through the wrappers in
+//!   `counted.rs`, whose every method makes one counted call.
 //! - Each trait method maps onto the libvirt calls its documentation names;
 //!   state is not checked ahead of libvirt except where a driver would
 //!   accept a request Vapor treats as invalid (see [`Hypervisor::power`]).
@@ -25,6 +28,7 @@
 #![warn(missing_docs)]
 
 mod connection;
+mod counted;
 mod error;
 mod ffi;
 pub mod xml;
@@ -37,13 +41,11 @@ use vapor_hypervisor::{
     ChangeScope, Domain, DomainSpec, DomainState, HostInfo, Hypervisor, HypervisorError,
     HypervisorErrorKind, PowerAction, StoragePool, StorageVolume, VolumeSpec,
 };
-use virt::connect::Connect;
 use virt::error::{Error as VirtError, ErrorNumber};
-use virt::storage_pool::StoragePool as VirtPool;
-use virt::storage_vol::StorageVol;
 use virt::sys;
 
 use crate::connection::Connection;
+use crate::counted::{Conn, Dom, Pool, Vol};
 use crate::error::{is_exclusive_flags, is_unsupported_flags, rejected_flag_bits, Error, Result};
 
 /// A [`Hypervisor`] backed by libvirt.
@@ -79,6 +81,22 @@ impl LibvirtHypervisor {
     /// The URI given to [`LibvirtHypervisor::connect`].
     pub fn uri(&self) -> &str {
         self.conn.uri()
+    }
+
+    /// How many libvirt API calls this instance has made since it was
+    /// connected, opening (and any reopening of) the connection included.
+    ///
+    /// One call is one libvirt API function invoked to do work, whether
+    /// libvirtd answers it or the library does locally. Every
+    /// [`Hypervisor`] method costs one `virConnectIsAlive` plus the calls
+    /// its documentation names; e.g. reading a domain costs five
+    /// (`virDomainGetState`, `virDomainIsActive`, `virDomainGetXMLDesc`,
+    /// `virDomainGetAutostart`, `virDomainIsPersistent`) plus two per disk
+    /// backed by a storage volume (`virStorageVolLookupByPath`,
+    /// `virStorageVolGetInfo`). Releasing references, fetching a failed
+    /// call's error and the process-wide event loop are not counted.
+    pub fn libvirt_calls(&self) -> u64 {
+        self.conn.calls()
     }
 }
 
@@ -200,7 +218,7 @@ impl Hypervisor for LibvirtHypervisor {
     fn power(&self, uuid: &str, action: PowerAction) -> Result<(), HypervisorError> {
         self.conn.call(|c| {
             let dom = domain_by_uuid(c, uuid)?;
-            let state = ffi::domain_state(&dom)?;
+            let state = dom.state()?;
             match action {
                 PowerAction::Start if state.is_active() => {
                     return Err(invalid("domain is already running"));
@@ -229,7 +247,7 @@ impl Hypervisor for LibvirtHypervisor {
             let Err(err) = result else { return Ok(()) };
             let err = Error::from(err);
             if err.kind() == HypervisorErrorKind::Failed {
-                if let Ok(now) = ffi::domain_state(&dom) {
+                if let Ok(now) = dom.state() {
                     if !applies(action, now) {
                         return Err(err.with_kind(HypervisorErrorKind::OperationInvalid));
                     }
@@ -408,7 +426,7 @@ impl Hypervisor for LibvirtHypervisor {
                 Err(e) if e.code().is(ErrorNumber::NoStorageVolume) => {}
                 Err(e) => return Err(e.into()),
             }
-            let vol = StorageVol::create_xml(&p, &definition, 0)?;
+            let vol = p.create_volume_xml(&definition, 0)?;
             read_volume(&vol)
         })
     }
@@ -449,7 +467,7 @@ fn version_string(v: u32) -> String {
 }
 
 /// The domain with this UUID; `NotFound` also when `uuid` is not a UUID.
-fn domain_by_uuid(c: &Connect, uuid: &str) -> Result<virt::domain::Domain> {
+fn domain_by_uuid<'a>(c: &Conn<'a>, uuid: &str) -> Result<Dom<'a>> {
     let parsed = Uuid::parse_str(uuid)
         .map_err(|_| HypervisorError::not_found(format!("no domain with uuid '{uuid}'")))?;
     Ok(c.lookup_domain_by_uuid(parsed)?)
@@ -478,7 +496,7 @@ fn live_and_config(
 
 /// Undefines with managed-save, snapshot and checkpoint metadata and NVRAM,
 /// dropping whichever flags the driver rejects, down to a plain undefine.
-fn undefine_all(dom: &virt::domain::Domain) -> Result<()> {
+fn undefine_all(dom: &Dom<'_>) -> Result<()> {
     let mut flags = sys::VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
         | sys::VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
         | sys::VIR_DOMAIN_UNDEFINE_NVRAM
@@ -506,9 +524,10 @@ fn undefine_all(dom: &virt::domain::Domain) -> Result<()> {
 }
 
 /// Everything Vapor reports about a domain.
-fn read_domain(c: &Connect, dom: &virt::domain::Domain) -> Result<Domain> {
-    let state = ffi::domain_state(dom)?;
-    let active = dom.is_active()?;
+fn read_domain(c: &Conn<'_>, dom: &Dom<'_>) -> Result<Domain> {
+    let state = dom.state()?;
+    // The state already says whether the domain runs; asking libvirt again costs a call.
+    let active = state.is_active();
     // Flags 0: the live definition while running (real graphics ports,
     // current balloon size), the persistent one otherwise.
     let mut domain = xml::parse_domain(&dom.xml_desc(0)?)?;
@@ -524,8 +543,8 @@ fn read_domain(c: &Connect, dom: &virt::domain::Domain) -> Result<Domain> {
 /// A disk's virtual size: from its storage volume, else (while the domain
 /// runs) from the hypervisor's block info, else unknown.
 fn disk_capacity(
-    c: &Connect,
-    dom: &virt::domain::Domain,
+    c: &Conn<'_>,
+    dom: &Dom<'_>,
     active: bool,
     path: Option<&str>,
     target: &str,
@@ -539,12 +558,12 @@ fn disk_capacity(
         }
     }
     if active && !target.is_empty() {
-        return ffi::block_capacity(dom, target).ok();
+        return dom.block_capacity(target).ok();
     }
     None
 }
 
-fn read_pool(pool: &VirtPool) -> Result<StoragePool> {
+fn read_pool(pool: &Pool<'_>) -> Result<StoragePool> {
     let parsed = xml::storage::parse_pool(&pool.xml_desc(0)?)?;
     let info = pool.info()?;
     Ok(StoragePool {
@@ -560,7 +579,7 @@ fn read_pool(pool: &VirtPool) -> Result<StoragePool> {
     })
 }
 
-fn read_volume(vol: &StorageVol) -> Result<StorageVolume> {
+fn read_volume(vol: &Vol<'_>) -> Result<StorageVolume> {
     let info = vol.info()?;
     Ok(StorageVolume {
         name: vol.name()?,

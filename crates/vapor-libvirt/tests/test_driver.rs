@@ -563,3 +563,90 @@ fn one_connection_serves_many_threads() {
         h.join().expect("worker thread");
     }
 }
+
+/// A domain with nothing attached: reading it costs no storage calls.
+fn blank(name: &str) -> DomainSpec {
+    DomainSpec {
+        disks: vec![],
+        interfaces: vec![],
+        graphics: vec![],
+        ..spec(name)
+    }
+}
+
+/// The libvirt calls `op` makes through `hv`.
+fn cost<T>(hv: &LibvirtHypervisor, op: impl FnOnce(&LibvirtHypervisor) -> T) -> (u64, T) {
+    let before = hv.libvirt_calls();
+    let value = op(hv);
+    (hv.libvirt_calls() - before, value)
+}
+
+/// The calls each operation costs, counted exactly. It runs on a private
+/// test driver (`test:///<file>` gets its own state, unlike the shared
+/// `test:///default`), so other tests' domains never show up in its lists.
+///
+/// Every `Hypervisor` method costs one `virConnectIsAlive` (the liveness
+/// check before the call) plus its own calls; reading a domain without
+/// disks costs four: `virDomainGetState`, `virDomainGetXMLDesc`,
+/// `virDomainGetAutostart`, `virDomainIsPersistent`.
+#[test]
+fn libvirt_calls_are_counted_exactly() {
+    const IS_ALIVE: u64 = 1;
+    const READ_DOMAIN: u64 = 4;
+
+    let node = std::env::temp_dir().join(format!("{}.xml", unique("node")));
+    std::fs::write(&node, "<node/>").expect("write the driver's node file");
+    let hv = LibvirtHypervisor::connect(&format!("test://{}", node.display()));
+    // The driver reads the file while opening.
+    let _ = std::fs::remove_file(&node);
+    let hv = hv.expect("a private test driver opens");
+
+    // virConnectOpen; the test driver gets no keepalive.
+    assert_eq!(hv.libvirt_calls(), 1);
+
+    // virConnectListAllDomains, and nothing to read.
+    let (calls, empty) = cost(&hv, |hv| hv.list_domains().unwrap());
+    assert!(empty.is_empty());
+    assert_eq!(calls, IS_ALIVE + 1);
+
+    // Lookups by name and by UUID that find nothing, virDomainDefineXML,
+    // and the read of the new domain.
+    let specs: Vec<_> = (0..4)
+        .map(|i| blank(&unique(&format!("count{i}"))))
+        .collect();
+    for s in &specs[..2] {
+        let (calls, _) = cost(&hv, |hv| hv.define_domain(s).unwrap());
+        assert_eq!(calls, IS_ALIVE + 3 + READ_DOMAIN);
+    }
+
+    // virDomainLookupByName, then the read.
+    let (by_name, d) = cost(&hv, |hv| hv.lookup_domain(&specs[0].name).unwrap());
+    assert_eq!(d.uuid, specs[0].uuid);
+    assert_eq!(by_name, IS_ALIVE + 1 + READ_DOMAIN);
+    // A UUID is tried as a name first.
+    let (by_uuid, d) = cost(&hv, |hv| hv.lookup_domain(&specs[0].uuid).unwrap());
+    assert_eq!(d.name, specs[0].name);
+    assert_eq!(by_uuid, IS_ALIVE + 2 + READ_DOMAIN);
+    // A failed call checks the connection again before reporting the error.
+    let (missing, err) = cost(&hv, |hv| hv.lookup_domain(&unique("ghost")).unwrap_err());
+    assert_eq!(err.kind, HypervisorErrorKind::NotFound);
+    assert_eq!(missing, IS_ALIVE + 1 + IS_ALIVE);
+
+    // Listing: one virConnectListAllDomains, then one read per domain, the
+    // same read a lookup makes.
+    let per_domain = by_name - IS_ALIVE - 1;
+    let (two, listed) = cost(&hv, |hv| hv.list_domains().unwrap());
+    assert_eq!(listed.len(), 2);
+    for s in &specs[2..] {
+        hv.define_domain(s).unwrap();
+    }
+    let (four, listed) = cost(&hv, |hv| hv.list_domains().unwrap());
+    assert_eq!(listed.len(), 4);
+    assert_eq!(two, IS_ALIVE + 1 + 2 * per_domain);
+    assert_eq!(four, IS_ALIVE + 1 + 4 * per_domain);
+    assert_eq!(four - two, 2 * per_domain);
+
+    for s in &specs {
+        hv.undefine_domain(&s.uuid).unwrap();
+    }
+}

@@ -1,0 +1,203 @@
+//! Every call into libvirt, counted.
+//!
+//! The rest of the crate never holds a `virt` object: it gets a [`Handle`]
+//! (an open connection) and, from it, [`Conn`], [`Dom`], [`Pool`] and [`Vol`],
+//! whose fields are private to this module. Each of their methods makes
+//! exactly one libvirt API call and goes through [`counted`], which adds one
+//! to the owning [`LibvirtHypervisor`](crate::LibvirtHypervisor)'s counter
+//! first. A new libvirt call therefore has to be added here, next to its
+//! count; code elsewhere cannot reach libvirt uncounted. The two calls made
+//! through raw FFI (`ffi.rs`) are reached only from here as well.
+//!
+//! What counts as one call: one libvirt API function invoked by this crate to
+//! do work, whether it makes a round trip to libvirtd (most do) or is
+//! answered locally (`virConnectIsAlive`, `virDomainGetName`, ...).
+//! Not counted:
+//! - releasing a reference (`virDomainFree`, `virStoragePoolFree`,
+//!   `virStorageVolFree`, `virConnectClose`), which happens when a wrapper
+//!   is dropped;
+//! - `virGetLastError`, which a failed call uses to report its error;
+//! - the process-wide event loop and error callback set up in
+//!   `connection.rs`, which belong to no instance.
+//!
+//! A call that the `virt` binding rejects before reaching libvirt (a string
+//! argument with a NUL byte) is still counted.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use uuid::Uuid;
+use virt::connect::Connect;
+use virt::domain::Domain;
+use virt::error::Error as VirtError;
+use virt::storage_pool::{StoragePool, StoragePoolInfo};
+use virt::storage_vol::{StorageVol, StorageVolInfo};
+
+use vapor_hypervisor::DomainState;
+
+use crate::ffi;
+
+/// Counts one libvirt call, then makes it.
+fn counted<T>(calls: &AtomicU64, call: impl FnOnce() -> T) -> T {
+    calls.fetch_add(1, Ordering::Relaxed);
+    call()
+}
+
+/// Methods that count and then call the `virt` method of the same name on
+/// `self.raw`; `as Wrapper` wraps the returned object with the same counter.
+macro_rules! libvirt_calls {
+    ($(
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty $(as $wrap:ident)?;
+    )*) => {$(
+        pub(crate) fn $name(&self $(, $arg: $ty)*) -> Result<$ret, VirtError> {
+            let value = counted(self.calls, || self.raw.$name($($arg),*))?;
+            Ok(libvirt_calls!(@wrap self, value $(, $wrap)?))
+        }
+    )*};
+    (@wrap $self:ident, $value:ident) => { $value };
+    (@wrap $self:ident, $value:ident, $wrap:ident) => {
+        $wrap { raw: $value, calls: $self.calls }
+    };
+}
+
+/// An open libvirt connection (`virConnectOpen`).
+pub(crate) struct Handle(Connect);
+
+impl Handle {
+    /// Opens `uri`.
+    pub(crate) fn open(uri: &str, calls: &AtomicU64) -> Result<Handle, VirtError> {
+        counted(calls, || Connect::open(Some(uri))).map(Handle)
+    }
+
+    /// The connection, with calls counted on `calls`.
+    pub(crate) fn with<'a>(&'a self, calls: &'a AtomicU64) -> Conn<'a> {
+        Conn {
+            raw: &self.0,
+            calls,
+        }
+    }
+}
+
+/// A connection whose calls are counted.
+pub(crate) struct Conn<'a> {
+    raw: &'a Connect,
+    calls: &'a AtomicU64,
+}
+
+impl<'a> Conn<'a> {
+    libvirt_calls! {
+        fn is_alive(&self) -> bool;
+        fn set_keep_alive(&self, interval: i32, count: u32) -> ();
+        fn capabilities(&self) -> String;
+        fn driver_type(&self) -> String;
+        fn hyp_version(&self) -> u32;
+        fn lib_version(&self) -> u32;
+        fn uri(&self) -> String;
+        fn lookup_domain_by_name(&self, name: &str) -> Dom<'a> as Dom;
+        fn lookup_domain_by_uuid(&self, uuid: Uuid) -> Dom<'a> as Dom;
+        fn define_domain_xml(&self, xml: &str) -> Dom<'a> as Dom;
+        fn lookup_storage_pool_by_name(&self, name: &str) -> Pool<'a> as Pool;
+        fn define_storage_pool_xml(&self, xml: &str, flags: u32) -> Pool<'a> as Pool;
+        fn lookup_storage_vol_by_path(&self, path: &str) -> Vol<'a> as Vol;
+    }
+
+    /// `virConnectListAllDomains`: one call for the whole list.
+    pub(crate) fn list_all_domains(&self, flags: u32) -> Result<Vec<Dom<'a>>, VirtError> {
+        let all = counted(self.calls, || self.raw.list_all_domains(flags))?;
+        Ok(all
+            .into_iter()
+            .map(|raw| Dom {
+                raw,
+                calls: self.calls,
+            })
+            .collect())
+    }
+}
+
+/// A domain whose calls are counted.
+pub(crate) struct Dom<'a> {
+    raw: Domain,
+    calls: &'a AtomicU64,
+}
+
+impl Dom<'_> {
+    libvirt_calls! {
+        fn name(&self) -> String;
+        fn is_active(&self) -> bool;
+        fn is_persistent(&self) -> bool;
+        fn autostart(&self) -> bool;
+        fn set_autostart(&self, autostart: bool) -> ();
+        fn xml_desc(&self, flags: u32) -> String;
+        fn create(&self) -> ();
+        fn shutdown(&self) -> ();
+        fn destroy(&self) -> ();
+        fn reboot(&self, flags: u32) -> ();
+        fn reset(&self) -> ();
+        fn suspend(&self) -> ();
+        fn resume(&self) -> ();
+        fn max_memory(&self) -> u64;
+        fn set_memory_flags(&self, kib: u64, flags: u32) -> ();
+        fn vcpus_flags(&self, flags: u32) -> u32;
+        fn set_vcpus_flags(&self, vcpus: u32, flags: u32) -> ();
+        fn undefine_flags(&self, flags: u32) -> ();
+        fn undefine(&self) -> ();
+    }
+
+    /// `virDomainGetState`, through [`ffi::domain_state`].
+    pub(crate) fn state(&self) -> Result<DomainState, VirtError> {
+        counted(self.calls, || ffi::domain_state(&self.raw))
+    }
+
+    /// `virDomainGetBlockInfo`, through [`ffi::block_capacity`].
+    pub(crate) fn block_capacity(&self, target: &str) -> Result<u64, VirtError> {
+        counted(self.calls, || ffi::block_capacity(&self.raw, target))
+    }
+}
+
+/// A storage pool whose calls are counted.
+pub(crate) struct Pool<'a> {
+    raw: StoragePool,
+    calls: &'a AtomicU64,
+}
+
+impl<'a> Pool<'a> {
+    libvirt_calls! {
+        fn name(&self) -> String;
+        fn xml_desc(&self, flags: u32) -> String;
+        fn info(&self) -> StoragePoolInfo;
+        fn is_active(&self) -> bool;
+        fn is_persistent(&self) -> bool;
+        fn autostart(&self) -> bool;
+        fn set_autostart(&self, autostart: bool) -> ();
+        fn build(&self, flags: u32) -> ();
+        fn create(&self, flags: u32) -> ();
+        fn destroy(&self) -> ();
+        fn undefine(&self) -> ();
+        fn lookup_storage_vol_by_name(&self, name: &str) -> Vol<'a> as Vol;
+    }
+
+    /// `virStorageVolCreateXML` in this pool.
+    pub(crate) fn create_volume_xml(&self, xml: &str, flags: u32) -> Result<Vol<'a>, VirtError> {
+        let raw = counted(self.calls, || StorageVol::create_xml(&self.raw, xml, flags))?;
+        Ok(Vol {
+            raw,
+            calls: self.calls,
+        })
+    }
+}
+
+/// A storage volume whose calls are counted.
+pub(crate) struct Vol<'a> {
+    raw: StorageVol,
+    calls: &'a AtomicU64,
+}
+
+impl<'a> Vol<'a> {
+    libvirt_calls! {
+        fn name(&self) -> String;
+        fn path(&self) -> String;
+        fn xml_desc(&self, flags: u32) -> String;
+        fn info(&self) -> StorageVolInfo;
+        fn delete(&self, flags: u32) -> ();
+        fn lookup_storage_pool(&self) -> Pool<'a> as Pool;
+    }
+}
