@@ -20,12 +20,15 @@ mockall::mock! {
         fn set_memory(&self, uuid: &str, memory_mib: u64) -> Result<ChangeScope>;
         fn set_vcpus(&self, uuid: &str, vcpus: u32) -> Result<ChangeScope>;
         fn set_autostart(&self, uuid: &str, autostart: bool) -> Result<()>;
+    }
+    impl StorageBackend for Hv {
         fn lookup_pool(&self, name: &str) -> Result<StoragePool>;
         fn create_dir_pool(&self, name: &str, path: &str) -> Result<StoragePool>;
         fn create_volume(&self, pool: &str, spec: &VolumeSpec) -> Result<StorageVolume>;
         fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume>;
         fn delete_volume_by_path(&self, path: &str) -> Result<()>;
     }
+    impl NetworkBackend for Hv {}
 }
 
 const VOLUME: &str = "/pool/web.qcow2";

@@ -15,13 +15,21 @@
 //!   application layer maps onto API errors, plus the backend's message.
 
 mod error;
+mod network;
+mod storage;
 mod types;
 
 pub use error::{HypervisorError, HypervisorErrorKind, Result};
+pub use network::*;
+pub use storage::*;
 pub use types::*;
 
 /// A virtualization backend. See the crate docs for the rules implementations follow.
-pub trait Hypervisor: Send + Sync {
+///
+/// Domains are this trait's own methods; storage and networks are its
+/// supertraits, one per area, so that each area lives in its own files in
+/// every backend.
+pub trait Hypervisor: Send + Sync + StorageBackend + NetworkBackend {
     /// What this backend is and what the host offers.
     fn host_info(&self) -> Result<HostInfo>;
 
@@ -52,19 +60,4 @@ pub trait Hypervisor: Send + Sync {
 
     /// Marks a persistent domain to start with the host.
     fn set_autostart(&self, uuid: &str, autostart: bool) -> Result<()>;
-
-    /// A storage pool by name. `NotFound` when it does not exist.
-    fn lookup_pool(&self, name: &str) -> Result<StoragePool>;
-
-    /// Defines, builds, starts and marks for autostart a directory pool.
-    fn create_dir_pool(&self, name: &str, path: &str) -> Result<StoragePool>;
-
-    /// Creates a volume in a running pool. `AlreadyExists` when the name is taken.
-    fn create_volume(&self, pool: &str, spec: &VolumeSpec) -> Result<StorageVolume>;
-
-    /// A volume by its path on the host. `NotFound` when no pool holds it.
-    fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume>;
-
-    /// Deletes a volume by its path on the host. `NotFound` when no pool holds it.
-    fn delete_volume_by_path(&self, path: &str) -> Result<()>;
 }

@@ -13,7 +13,7 @@ use std::thread;
 use vapor_hypervisor::{
     BootDevice, ChangeScope, DiskBus, DiskDevice, DiskFormat, DiskSpec, DomainSpec, DomainState,
     GraphicsKind, GraphicsSpec, Hypervisor, HypervisorErrorKind, InterfaceKind, InterfaceSpec,
-    PowerAction, VaporMetadata, VolumeSpec,
+    PowerAction, StorageBackend, VaporMetadata, VolumeSpec,
 };
 use vapor_libvirt::LibvirtHypervisor;
 

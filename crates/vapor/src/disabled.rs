@@ -39,6 +39,9 @@ impl Hypervisor for DisabledHypervisor {
     fn set_autostart(&self, _: &str, _: bool) -> Result<()> {
         disabled()
     }
+}
+
+impl StorageBackend for DisabledHypervisor {
     fn lookup_pool(&self, _: &str) -> Result<StoragePool> {
         disabled()
     }
@@ -55,3 +58,5 @@ impl Hypervisor for DisabledHypervisor {
         disabled()
     }
 }
+
+impl NetworkBackend for DisabledHypervisor {}

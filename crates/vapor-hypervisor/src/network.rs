@@ -1,0 +1,4 @@
+//! Virtual networks.
+
+/// Virtual networks. Part of [`crate::Hypervisor`].
+pub trait NetworkBackend {}

@@ -1,0 +1,7 @@
+//! Virtual networks.
+
+use vapor_hypervisor::NetworkBackend;
+
+use crate::MockHypervisor;
+
+impl NetworkBackend for MockHypervisor {}
