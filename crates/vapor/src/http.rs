@@ -29,10 +29,12 @@ pub fn router(app: Arc<Vapor>, max_body_bytes: usize) -> Router {
     .layer(middleware::from_fn(log_requests))
 }
 
-/// Whether a path is served without a token: the health check, and the console
-/// WebSocket, whose one-time token in the query is its credential.
-fn is_public(path: &str) -> bool {
+/// Whether a request is served without a token: the health check, TUS discovery
+/// (`OPTIONS` on the upload collection), and the console WebSocket, whose
+/// one-time token in the query is its credential.
+fn is_public(method: &http::Method, path: &str) -> bool {
     path == "/api/v1/health"
+        || (method == http::Method::OPTIONS && path == "/api/v1/virtualization/storages/isos/upload")
         || (path.starts_with("/api/v1/virtualization/virtualmachines/")
             && path.ends_with("/console/ws"))
 }
@@ -40,7 +42,7 @@ fn is_public(path: &str) -> bool {
 /// Rejects requests without a valid token before anything reads their body, so
 /// that an unauthenticated client learns nothing but 401.
 async fn require_token(State(app): State<Arc<Vapor>>, request: Request, next: Next) -> Response {
-    if is_public(request.uri().path()) {
+    if is_public(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
     let token = request

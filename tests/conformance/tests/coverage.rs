@@ -22,6 +22,7 @@ const NOT_IMPLEMENTED: &[&str] = &[
     "iso_upload_get",
     "iso_upload_head",
     "iso_upload_list",
+    "iso_upload_options",
     "iso_upload_patch",
     "migration_start",
     "migration_status_get",

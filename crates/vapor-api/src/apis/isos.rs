@@ -136,6 +136,8 @@ pub enum IsoUploadHeadResponse {
     Status401_NoValidToken,
     /// No such upload.
     Status404_NoSuchUpload,
+    /// The upload expired or was cancelled.
+    Status410_TheUploadExpiredOrWasCancelled,
     /// Not implemented yet.
     Status501_NotImplementedYet,
 }
@@ -150,6 +152,19 @@ pub enum IsoUploadListResponse {
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[must_use]
+#[allow(clippy::large_enum_variant)]
+pub enum IsoUploadOptionsResponse {
+    /// The TUS versions, extensions and maximum size this server supports.
+    Status204_TheTUSVersions {
+        tus_resumable: Option<String>,
+        tus_version: Option<String>,
+        tus_extension: Option<String>,
+        tus_max_size: Option<i64>,
+    },
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -171,6 +186,8 @@ pub enum IsoUploadPatchResponse {
     Status409_Conflict(models::ErrorEnvelope),
     /// Gone (expired or cancelled).
     Status410_Gone(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -285,6 +302,17 @@ pub trait Isos<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::ErrorHan
         cookies: &CookieJar,
         claims: &Self::Claims,
     ) -> Result<IsoUploadListResponse, E>;
+
+    /// TUS discovery. Needs no token..
+    ///
+    /// IsoUploadOptions - OPTIONS /api/v1/virtualization/storages/isos/upload
+    async fn iso_upload_options(
+        &self,
+
+        method: &Method,
+        host: &Host,
+        cookies: &CookieJar,
+    ) -> Result<IsoUploadOptionsResponse, E>;
 
     /// Appends bytes at `Upload-Offset`..
     ///

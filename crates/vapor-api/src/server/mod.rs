@@ -73,7 +73,9 @@ where
         )
         .route(
             "/api/v1/virtualization/storages/isos/upload",
-            get(iso_upload_list::<I, A, E, C>).post(iso_upload_create::<I, A, E, C>),
+            get(iso_upload_list::<I, A, E, C>)
+                .options(iso_upload_options::<I, A, E, C>)
+                .post(iso_upload_create::<I, A, E, C>),
         )
         .route(
             "/api/v1/virtualization/storages/isos/upload/{upload_id}",
@@ -3293,6 +3295,11 @@ where
                 let mut response = response.status(404);
                 response.body(Body::empty())
             }
+            apis::isos::IsoUploadHeadResponse::Status410_TheUploadExpiredOrWasCancelled => {
+                let mut response = Response::builder();
+                let mut response = response.status(410);
+                response.body(Body::empty())
+            }
             apis::isos::IsoUploadHeadResponse::Status501_NotImplementedYet => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
@@ -3418,6 +3425,123 @@ where
                 .await
                 .unwrap()?;
                 response.body(Body::from(body_content))
+            }
+        },
+        Err(why) => {
+            // Application code returned an error. This should not happen, as the implementation should
+            // return a valid response.
+            return api_impl
+                .as_ref()
+                .handle_error(&method, &host, &cookies, why)
+                .await;
+        }
+    };
+
+    resp.map_err(|e| {
+        error!(error = ?e);
+        StatusCode::INTERNAL_SERVER_ERROR
+    })
+}
+
+#[tracing::instrument(skip_all)]
+fn iso_upload_options_validation() -> std::result::Result<(), ValidationErrors> {
+    Ok(())
+}
+/// IsoUploadOptions - OPTIONS /api/v1/virtualization/storages/isos/upload
+#[tracing::instrument(skip_all)]
+async fn iso_upload_options<I, A, E, C>(
+    method: Method,
+    TypedHeader(host): TypedHeader<Host>,
+    cookies: CookieJar,
+    State(api_impl): State<I>,
+) -> Result<Response, StatusCode>
+where
+    I: AsRef<A> + Send + Sync,
+    A: apis::isos::Isos<E, Claims = C> + Send + Sync,
+    E: std::fmt::Debug + Send + Sync + 'static,
+{
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || iso_upload_options_validation())
+        .await
+        .unwrap();
+
+    let Ok(()) = validation else {
+        return Response::builder()
+            .status(StatusCode::BAD_REQUEST)
+            .body(Body::from(validation.unwrap_err().to_string()))
+            .map_err(|_| StatusCode::BAD_REQUEST);
+    };
+
+    let result = api_impl
+        .as_ref()
+        .iso_upload_options(&method, &host, &cookies)
+        .await;
+
+    let resp = match result {
+        Ok(rsp) => match rsp {
+            apis::isos::IsoUploadOptionsResponse::Status204_TheTUSVersions {
+                tus_resumable,
+                tus_version,
+                tus_extension,
+                tus_max_size,
+            } => {
+                let mut response = Response::builder();
+                if let Some(tus_resumable) = tus_resumable {
+                    let tus_resumable = match header::IntoHeaderValue(tus_resumable).try_into() {
+                        Ok(val) => val,
+                        Err(e) => {
+                            return Response::builder()
+                                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                                        .body(Body::from(format!("An internal server error occurred handling tus_resumable header - {e}"))).map_err(|e| { error!(error = ?e); StatusCode::INTERNAL_SERVER_ERROR });
+                        }
+                    };
+
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(HeaderName::from_static("tus-resumable"), tus_resumable);
+                }
+                if let Some(tus_version) = tus_version {
+                    let tus_version = match header::IntoHeaderValue(tus_version).try_into() {
+                        Ok(val) => val,
+                        Err(e) => {
+                            return Response::builder()
+                                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                                        .body(Body::from(format!("An internal server error occurred handling tus_version header - {e}"))).map_err(|e| { error!(error = ?e); StatusCode::INTERNAL_SERVER_ERROR });
+                        }
+                    };
+
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers.insert(HeaderName::from_static("tus-version"), tus_version);
+                }
+                if let Some(tus_extension) = tus_extension {
+                    let tus_extension = match header::IntoHeaderValue(tus_extension).try_into() {
+                        Ok(val) => val,
+                        Err(e) => {
+                            return Response::builder()
+                                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                                        .body(Body::from(format!("An internal server error occurred handling tus_extension header - {e}"))).map_err(|e| { error!(error = ?e); StatusCode::INTERNAL_SERVER_ERROR });
+                        }
+                    };
+
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(HeaderName::from_static("tus-extension"), tus_extension);
+                }
+                if let Some(tus_max_size) = tus_max_size {
+                    let tus_max_size = match header::IntoHeaderValue(tus_max_size).try_into() {
+                        Ok(val) => val,
+                        Err(e) => {
+                            return Response::builder()
+                                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                                        .body(Body::from(format!("An internal server error occurred handling tus_max_size header - {e}"))).map_err(|e| { error!(error = ?e); StatusCode::INTERNAL_SERVER_ERROR });
+                        }
+                    };
+
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers.insert(HeaderName::from_static("tus-max-size"), tus_max_size);
+                }
+                let mut response = response.status(204);
+                response.body(Body::empty())
             }
         },
         Err(why) => {
@@ -3681,6 +3805,25 @@ where
             apis::isos::IsoUploadPatchResponse::Status410_Gone(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(410);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::isos::IsoUploadPatchResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers

@@ -96,6 +96,7 @@ pub enum IsoUploadGetError {
 pub enum IsoUploadHeadError {
     Status401(),
     Status404(),
+    Status410(),
     Status501(),
     UnknownValue(serde_json::Value),
 }
@@ -109,6 +110,13 @@ pub enum IsoUploadListError {
     UnknownValue(serde_json::Value),
 }
 
+/// struct for typed errors of method [`iso_upload_options`]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IsoUploadOptionsError {
+    UnknownValue(serde_json::Value),
+}
+
 /// struct for typed errors of method [`iso_upload_patch`]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -118,6 +126,7 @@ pub enum IsoUploadPatchError {
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status410(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -604,6 +613,39 @@ pub async fn iso_upload_list(
     } else {
         let content = resp.text().await?;
         let entity: Option<IsoUploadListError> = serde_json::from_str(&content).ok();
+        Err(Error::ResponseError(ResponseContent {
+            status,
+            content,
+            entity,
+        }))
+    }
+}
+
+pub async fn iso_upload_options(
+    configuration: &configuration::Configuration,
+) -> Result<(), Error<IsoUploadOptionsError>> {
+    let uri_str = format!(
+        "{}/virtualization/storages/isos/upload",
+        configuration.base_path
+    );
+    let mut req_builder = configuration
+        .client
+        .request(reqwest::Method::OPTIONS, &uri_str);
+
+    if let Some(ref user_agent) = configuration.user_agent {
+        req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+
+    let req = req_builder.build()?;
+    let resp = configuration.client.execute(req).await?;
+
+    let status = resp.status();
+
+    if !status.is_client_error() && !status.is_server_error() {
+        Ok(())
+    } else {
+        let content = resp.text().await?;
+        let entity: Option<IsoUploadOptionsError> = serde_json::from_str(&content).ok();
         Err(Error::ResponseError(ResponseContent {
             status,
             content,

@@ -142,4 +142,13 @@ impl apis::isos::Isos<Error> for VaporApi {
             operation: "iso_upload_patch",
         })
     }
+
+    async fn iso_upload_options(
+        &self,
+        _method: &Method,
+        _host: &Host,
+        _cookies: &CookieJar,
+    ) -> Result<apis::isos::IsoUploadOptionsResponse, Error> {
+        Err(Error::NotImplemented { operation: "iso_upload_options" })
+    }
 }
