@@ -8676,6 +8676,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<IsoUploadMet
     }
 }
 
+/// `failed`: `complete` found the data is not an ISO image (the data is kept until the upload expires); `expired`: not finished in time, data removed.
 /// Enumeration of values.
 /// Since this enum's variants do not hold data, we can easily define them as `#[repr(C)]`
 /// which helps with FFI.
@@ -8696,6 +8697,8 @@ pub enum IsoUploadStatus {
     Failed,
     #[serde(rename = "cancelled")]
     Cancelled,
+    #[serde(rename = "expired")]
+    Expired,
 }
 
 impl validator::Validate for IsoUploadStatus {
@@ -8712,6 +8715,7 @@ impl std::fmt::Display for IsoUploadStatus {
             IsoUploadStatus::Completed => write!(f, "completed"),
             IsoUploadStatus::Failed => write!(f, "failed"),
             IsoUploadStatus::Cancelled => write!(f, "cancelled"),
+            IsoUploadStatus::Expired => write!(f, "expired"),
         }
     }
 }
@@ -8726,6 +8730,7 @@ impl std::str::FromStr for IsoUploadStatus {
             "completed" => std::result::Result::Ok(IsoUploadStatus::Completed),
             "failed" => std::result::Result::Ok(IsoUploadStatus::Failed),
             "cancelled" => std::result::Result::Ok(IsoUploadStatus::Cancelled),
+            "expired" => std::result::Result::Ok(IsoUploadStatus::Expired),
             _ => std::result::Result::Err(format!(r#"Value not valid: {s}"#)),
         }
     }
@@ -13697,7 +13702,7 @@ pub struct PoolCreateRequest {
     #[validate(nested)]
     pub r_type: models::PoolType,
 
-    /// Target directory (absolute).
+    /// Target directory (absolute): the mount point for fs and netfs, `/dev/<volume group>` for logical.
     #[serde(rename = "path")]
     #[validate(length(max = 4096), custom(function = "check_xss_string"))]
     pub path: String,
@@ -21537,7 +21542,7 @@ pub struct VmCreateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_path: Option<String>,
 
-    /// An ISO image to attach as a cdrom (absolute path); the VM boots from it first.
+    /// An ISO image to attach as a cdrom: an absolute path, or the id or name of an image in the ISO library. The VM boots from it first.
     #[serde(rename = "iso_path")]
     #[validate(length(max = 4096), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -11,9 +11,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::{Error, Result};
 
 /// Ordered schema migrations; `schema_migrations` records which ran.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE api_tokens (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE api_tokens (
          name        TEXT PRIMARY KEY,
          token_hash  TEXT NOT NULL UNIQUE,
          created_at  TEXT NOT NULL
@@ -34,7 +35,37 @@ const MIGRATIONS: &[(i64, &str)] = &[(
          finished_at    TEXT
      );
      CREATE INDEX operations_by_target ON operations(target);",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE isos (
+         id           TEXT PRIMARY KEY,
+         name         TEXT NOT NULL UNIQUE,
+         path         TEXT NOT NULL UNIQUE,
+         size_bytes   INTEGER NOT NULL,
+         sha256       TEXT,
+         os_type      TEXT,
+         os_variant   TEXT,
+         description  TEXT,
+         source       TEXT NOT NULL,
+         created_at   TEXT NOT NULL,
+         last_used    TEXT
+     );
+     CREATE TABLE iso_uploads (
+         id             TEXT PRIMARY KEY,
+         filename       TEXT NOT NULL,
+         total_bytes    INTEGER NOT NULL,
+         offset_bytes   INTEGER NOT NULL,
+         status         TEXT NOT NULL,
+         metadata       TEXT NOT NULL,
+         error_message  TEXT,
+         iso_id         TEXT,
+         created_at     TEXT NOT NULL,
+         updated_at     TEXT NOT NULL,
+         expires_at     TEXT NOT NULL
+     );",
+    ),
+];
 
 /// A handle on the database. Statements are short, so one connection behind a
 /// mutex serves every request; nothing holds it across an await or a backend call.
@@ -60,7 +91,7 @@ pub struct OperationRow {
     pub finished_at: Option<String>,
 }
 
-fn db_error(context: &str, err: rusqlite::Error) -> Error {
+pub(crate) fn db_error(context: &str, err: rusqlite::Error) -> Error {
     Error::internal(format!("database: {context}"), err)
 }
 
@@ -100,7 +131,7 @@ impl Database {
         Ok(db)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (statements are atomic), so a poisoned lock is still usable.
         self.conn

@@ -35,6 +35,14 @@ pub enum Error {
     #[error("{message}")]
     Unsupported { message: String },
 
+    /// A refusal with its own stable code, e.g. `OFFSET_MISMATCH` or `NOT_AN_ISO`.
+    #[error("{message}")]
+    Refused {
+        class: Refusal,
+        code: &'static str,
+        message: String,
+    },
+
     /// The operation is declared in the API but not built yet.
     #[error("{operation} is not implemented yet")]
     NotImplemented { operation: &'static str },
@@ -69,6 +77,36 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Why a request with its own error code was refused; decides the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The input must change (400).
+    Invalid,
+    /// The object's state conflicts (409).
+    Conflict,
+    /// The object expired or was cancelled (410).
+    Gone,
+    /// Too large (413).
+    TooLarge,
+    /// The media type is wrong (415).
+    MediaType,
+    /// Valid, but not possible here (422).
+    Unsupported,
+}
+
+impl Refusal {
+    fn http_status(self) -> u16 {
+        match self {
+            Refusal::Invalid => 400,
+            Refusal::Conflict => 409,
+            Refusal::Gone => 410,
+            Refusal::TooLarge => 413,
+            Refusal::MediaType => 415,
+            Refusal::Unsupported => 422,
+        }
+    }
+}
+
 impl Error {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Error::InvalidRequest {
@@ -85,6 +123,14 @@ impl Error {
 
     pub fn unsupported(message: impl Into<String>) -> Self {
         Error::Unsupported {
+            message: message.into(),
+        }
+    }
+
+    pub fn refused(class: Refusal, code: &'static str, message: impl Into<String>) -> Self {
+        Error::Refused {
+            class,
+            code,
             message: message.into(),
         }
     }
@@ -133,6 +179,7 @@ impl Error {
             Error::Conflict { .. } | Error::Busy { .. } => "CONFLICT",
             Error::Unsupported { .. } => "UNSUPPORTED",
             Error::NotImplemented { .. } => "NOT_IMPLEMENTED",
+            Error::Refused { code, .. } => code,
             Error::Unauthorized => "UNAUTHORIZED",
             Error::Unavailable { .. } => "BACKEND_UNAVAILABLE",
             Error::Hypervisor { source, .. } => match source.kind {
@@ -153,6 +200,7 @@ impl Error {
             Error::InvalidRequest { .. } => 400,
             Error::Unsupported { .. } => 422,
             Error::NotImplemented { .. } => 501,
+            Error::Refused { class, .. } => class.http_status(),
             Error::Unauthorized => 401,
             Error::Unavailable { .. } => 503,
             Error::Hypervisor { source, .. } => match source.kind {

@@ -11,6 +11,7 @@ pub mod app;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod iso_store;
 pub mod operations;
 
-pub use error::{Error, Result};
+pub use error::{Error, Refusal, Result};

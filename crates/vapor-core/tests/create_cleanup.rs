@@ -27,8 +27,24 @@ mockall::mock! {
         fn create_volume(&self, pool: &str, spec: &VolumeSpec) -> Result<StorageVolume>;
         fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume>;
         fn delete_volume_by_path(&self, path: &str) -> Result<()>;
+        fn list_pools(&self) -> Result<Vec<StoragePool>>;
+        fn define_pool(&self, spec: &PoolSpec) -> Result<StoragePool>;
+        fn pool_action(&self, name: &str, action: PoolAction) -> Result<()>;
+        fn undefine_pool(&self, name: &str) -> Result<()>;
+        fn list_volumes(&self, pool: &str) -> Result<Vec<VolumeDetails>>;
+        fn lookup_volume(&self, pool: &str, name: &str) -> Result<VolumeDetails>;
+        fn delete_volume(&self, pool: &str, name: &str) -> Result<()>;
     }
-    impl NetworkBackend for Hv {}
+    impl NetworkBackend for Hv {
+        fn list_networks(&self) -> Result<Vec<Network>>;
+        fn lookup_network(&self, name: &str) -> Result<Network>;
+        fn define_network(&self, spec: &NetworkSpec) -> Result<Network>;
+        fn start_network(&self, name: &str) -> Result<()>;
+        fn stop_network(&self, name: &str) -> Result<()>;
+        fn undefine_network(&self, name: &str) -> Result<()>;
+        fn set_network_autostart(&self, name: &str, autostart: bool) -> Result<()>;
+        fn network_dhcp_leases(&self, name: &str) -> Result<Vec<DhcpLease>>;
+    }
 }
 
 const VOLUME: &str = "/pool/web.qcow2";

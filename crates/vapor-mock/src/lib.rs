@@ -29,12 +29,19 @@ struct MockDomain {
     display_ports: Vec<i32>,
 }
 
+/// A pool. As on libvirt's test driver, a pool's size is fixed at
+/// definition and its volumes are fully allocated when made.
 #[derive(Debug, Clone)]
 struct MockPool {
+    pool_type: PoolType,
+    /// The target directory (mount point, volume group directory).
     path: String,
+    source: Option<String>,
+    source_host: Option<String>,
     active: bool,
     autostart: bool,
     capacity_bytes: u64,
+    /// Volumes outlive stopping the pool, and vanish with its definition.
     volumes: BTreeMap<String, MockVolume>,
 }
 
@@ -42,6 +49,7 @@ struct MockPool {
 struct MockVolume {
     format: DiskFormat,
     capacity_bytes: u64,
+    allocation_bytes: u64,
 }
 
 #[derive(Default)]
@@ -53,6 +61,7 @@ struct State {
 /// The mock backend. Starts empty: no domains, no pools.
 pub struct MockHypervisor {
     state: Mutex<State>,
+    networks: network::MockNetworks,
 }
 
 impl Default for MockHypervisor {
@@ -65,6 +74,7 @@ impl MockHypervisor {
     pub fn new() -> Self {
         MockHypervisor {
             state: Mutex::new(State::default()),
+            networks: network::MockNetworks::default(),
         }
     }
 
@@ -92,13 +102,17 @@ impl State {
         self.domains.get_mut(uuid).ok_or_else(|| no_domain(uuid))
     }
 
+    /// A volume of an active pool by path (libvirt looks in active pools only).
     fn volume_by_path(&self, path: &str) -> Option<(&str, &str, &MockPool, &MockVolume)> {
-        self.pools.iter().find_map(|(pool_name, pool)| {
-            pool.volumes
-                .iter()
-                .find(|(vol_name, _)| volume_path(pool, vol_name) == path)
-                .map(|(vol_name, vol)| (pool_name.as_str(), vol_name.as_str(), pool, vol))
-        })
+        self.pools
+            .iter()
+            .filter(|(_, pool)| pool.active)
+            .find_map(|(pool_name, pool)| {
+                pool.volumes
+                    .iter()
+                    .find(|(vol_name, _)| volume_path(pool, vol_name) == path)
+                    .map(|(vol_name, vol)| (pool_name.as_str(), vol_name.as_str(), pool, vol))
+            })
     }
 
     fn next_display_port(&self) -> i32 {
@@ -184,10 +198,10 @@ fn volume_path(pool: &MockPool, name: &str) -> String {
 }
 
 fn pool_view(name: &str, pool: &MockPool) -> StoragePool {
-    let allocation: u64 = pool.volumes.values().map(|v| v.capacity_bytes).sum();
+    let allocation = pool_allocation(pool);
     StoragePool {
         name: name.to_owned(),
-        pool_type: "dir".into(),
+        pool_type: pool.pool_type.as_str().into(),
         path: Some(pool.path.clone()),
         active: pool.active,
         autostart: pool.autostart,
@@ -196,6 +210,11 @@ fn pool_view(name: &str, pool: &MockPool) -> StoragePool {
         allocation_bytes: allocation.min(pool.capacity_bytes),
         available_bytes: pool.capacity_bytes.saturating_sub(allocation),
     }
+}
+
+/// Bytes taken by a pool's volumes.
+fn pool_allocation(pool: &MockPool) -> u64 {
+    pool.volumes.values().map(|v| v.allocation_bytes).sum()
 }
 
 impl Hypervisor for MockHypervisor {

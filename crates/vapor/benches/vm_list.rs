@@ -95,7 +95,7 @@ fn main() {
     let (base_url, token) = runtime.block_on(async {
         let app = vapor::build(&config, Arc::clone(&hv) as Arc<dyn Hypervisor>).expect("app");
         let token = vapor_core::auth::create_token(app.db(), "bench").expect("token");
-        let router = vapor::http::router(app, config.max_body_bytes);
+        let router = vapor::http::router(app, vapor::http::BodyLimits::from(&config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -14,6 +14,14 @@
 //! uri = qemu:///system
 //! domain_type = auto        ; auto | kvm | qemu
 //! default_pool_path = /var/lib/libvirt/images
+//!
+//! [storage]
+//! iso_dir = /var/lib/vapor/isos
+//! iso_pool = vapor-isos     ; empty: do not mirror the ISO directory as a libvirt pool
+//! upload_dir = /var/lib/vapor/uploads
+//! max_upload_bytes = 10737418240
+//! max_chunk_bytes = 67108864
+//! upload_ttl_hours = 24
 //! ```
 //!
 //! Unknown sections and keys are errors, so that a typo cannot silently fall
@@ -38,6 +46,13 @@ pub struct Config {
     pub libvirt_uri: String,
     pub domain_type: DomainTypeChoice,
     pub default_pool_path: String,
+    pub iso_dir: PathBuf,
+    pub iso_pool: Option<String>,
+    pub upload_dir: PathBuf,
+    pub max_upload_bytes: u64,
+    /// The largest body one upload chunk (`PATCH`) may carry.
+    pub max_chunk_bytes: usize,
+    pub upload_ttl_hours: u64,
 }
 
 impl Default for Config {
@@ -51,6 +66,12 @@ impl Default for Config {
             libvirt_uri: "qemu:///system".into(),
             domain_type: DomainTypeChoice::Auto,
             default_pool_path: "/var/lib/libvirt/images".into(),
+            iso_dir: PathBuf::from("/var/lib/vapor/isos"),
+            iso_pool: Some("vapor-isos".into()),
+            upload_dir: PathBuf::from("/var/lib/vapor/uploads"),
+            max_upload_bytes: 10 * 1024 * 1024 * 1024,
+            max_chunk_bytes: 64 * 1024 * 1024,
+            upload_ttl_hours: 24,
         }
     }
 }
@@ -62,6 +83,17 @@ const KNOWN: &[(&str, &[&str])] = &[
     (
         "libvirt",
         &["enabled", "uri", "domain_type", "default_pool_path"],
+    ),
+    (
+        "storage",
+        &[
+            "iso_dir",
+            "iso_pool",
+            "upload_dir",
+            "max_upload_bytes",
+            "max_chunk_bytes",
+            "upload_ttl_hours",
+        ],
     ),
 ];
 
@@ -113,6 +145,20 @@ impl Config {
                     c.domain_type = value.parse().map_err(|e: String| anyhow!(e))?
                 }
                 ("libvirt", "default_pool_path") => c.default_pool_path = value.clone(),
+                ("storage", "iso_dir") => c.iso_dir = PathBuf::from(value),
+                ("storage", "iso_pool") => {
+                    c.iso_pool = Some(value.clone()).filter(|v| !v.is_empty())
+                }
+                ("storage", "upload_dir") => c.upload_dir = PathBuf::from(value),
+                ("storage", "max_upload_bytes") => {
+                    c.max_upload_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
+                }
+                ("storage", "max_chunk_bytes") => {
+                    c.max_chunk_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
+                }
+                ("storage", "upload_ttl_hours") => {
+                    c.upload_ttl_hours = value.parse().map_err(|_| bad("a number of hours"))?
+                }
                 _ => bail!("unknown setting [{section}] {key}"),
             }
         }
@@ -200,6 +246,23 @@ domain_type = qemu
         assert_eq!(c.libvirt_uri, "test:///default");
         assert_eq!(c.domain_type, DomainTypeChoice::Qemu);
         assert_eq!(c.max_body_bytes, Config::default().max_body_bytes);
+    }
+
+    #[test]
+    fn storage_section() {
+        let text = "[storage]\niso_dir = /srv/isos\niso_pool =\nmax_chunk_bytes = 1024\nupload_ttl_hours = 2\n";
+        let c = Config::from_values(&parse_ini(text).unwrap()).unwrap();
+        assert_eq!(c.iso_dir, PathBuf::from("/srv/isos"));
+        assert_eq!(c.iso_pool, None, "an empty iso_pool turns the pool off");
+        assert_eq!(c.max_chunk_bytes, 1024);
+        assert_eq!(c.upload_ttl_hours, 2);
+        assert_eq!(Config::default().iso_pool.as_deref(), Some("vapor-isos"));
+        let example = include_str!("../../../vapor.conf.example");
+        assert_eq!(
+            Config::from_values(&parse_ini(example).unwrap()).unwrap(),
+            Config::default(),
+            "the example shows the defaults"
+        );
     }
 
     #[test]

@@ -57,6 +57,52 @@ impl StorageBackend for DisabledHypervisor {
     fn delete_volume_by_path(&self, _: &str) -> Result<()> {
         disabled()
     }
+    fn list_pools(&self) -> Result<Vec<StoragePool>> {
+        disabled()
+    }
+    fn define_pool(&self, _: &PoolSpec) -> Result<StoragePool> {
+        disabled()
+    }
+    fn pool_action(&self, _: &str, _: PoolAction) -> Result<()> {
+        disabled()
+    }
+    fn undefine_pool(&self, _: &str) -> Result<()> {
+        disabled()
+    }
+    fn list_volumes(&self, _: &str) -> Result<Vec<VolumeDetails>> {
+        disabled()
+    }
+    fn lookup_volume(&self, _: &str, _: &str) -> Result<VolumeDetails> {
+        disabled()
+    }
+    fn delete_volume(&self, _: &str, _: &str) -> Result<()> {
+        disabled()
+    }
 }
 
-impl NetworkBackend for DisabledHypervisor {}
+impl NetworkBackend for DisabledHypervisor {
+    fn list_networks(&self) -> Result<Vec<Network>> {
+        disabled()
+    }
+    fn lookup_network(&self, _: &str) -> Result<Network> {
+        disabled()
+    }
+    fn define_network(&self, _: &NetworkSpec) -> Result<Network> {
+        disabled()
+    }
+    fn start_network(&self, _: &str) -> Result<()> {
+        disabled()
+    }
+    fn stop_network(&self, _: &str) -> Result<()> {
+        disabled()
+    }
+    fn undefine_network(&self, _: &str) -> Result<()> {
+        disabled()
+    }
+    fn set_network_autostart(&self, _: &str, _: bool) -> Result<()> {
+        disabled()
+    }
+    fn network_dhcp_leases(&self, _: &str) -> Result<Vec<DhcpLease>> {
+        disabled()
+    }
+}

@@ -19,11 +19,13 @@ use vapor_core::api::{error_envelope, VaporApi};
 use vapor_core::app::Vapor;
 
 /// The whole service: the generated routes, the envelope rewriting, limits and logging.
-pub fn router(app: Arc<Vapor>, max_body_bytes: usize) -> Router {
+pub fn router(app: Arc<Vapor>, limits: BodyLimits) -> Router {
     vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(
         VaporApi::new(app.clone()),
     )
-    .layer(DefaultBodyLimit::max(max_body_bytes))
+    // Bodies are limited per request by `limit_bodies`, not by one global size.
+    .layer(DefaultBodyLimit::disable())
+    .layer(middleware::from_fn_with_state(limits, limit_bodies))
     .layer(middleware::from_fn_with_state(app, require_token))
     .layer(middleware::from_fn(envelope_errors))
     .layer(middleware::from_fn(log_requests))
@@ -34,7 +36,8 @@ pub fn router(app: Arc<Vapor>, max_body_bytes: usize) -> Router {
 /// one-time token in the query is its credential.
 fn is_public(method: &http::Method, path: &str) -> bool {
     path == "/api/v1/health"
-        || (method == http::Method::OPTIONS && path == "/api/v1/virtualization/storages/isos/upload")
+        || (method == http::Method::OPTIONS
+            && path == "/api/v1/virtualization/storages/isos/upload")
         || (path.starts_with("/api/v1/virtualization/virtualmachines/")
             && path.ends_with("/console/ws"))
 }
@@ -70,6 +73,76 @@ async fn require_token(State(app): State<Arc<Vapor>>, request: Request, next: Ne
             .body(Body::empty())
             .unwrap_or_default()
     }
+}
+
+/// How large a request body may be.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Every request but an upload chunk.
+    pub request: usize,
+    /// An upload chunk (`PATCH .../isos/upload/{id}`).
+    pub chunk: usize,
+}
+
+impl From<&crate::Config> for BodyLimits {
+    fn from(config: &crate::Config) -> Self {
+        BodyLimits {
+            request: config.max_body_bytes,
+            chunk: config.max_chunk_bytes,
+        }
+    }
+}
+
+/// The content type of TUS upload chunks.
+const CHUNK_CONTENT_TYPE: &str = "application/offset+octet-stream";
+
+fn is_upload_chunk(request: &Request) -> bool {
+    request.method() == http::Method::PATCH
+        && request
+            .uri()
+            .path()
+            .starts_with("/api/v1/virtualization/storages/isos/upload/")
+}
+
+/// Caps the body of every request (a larger one is 413), and checks that
+/// upload chunks say they are TUS chunks (415 otherwise).
+async fn limit_bodies(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
+    let chunk = is_upload_chunk(&request);
+    if chunk {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if content_type != Some(CHUNK_CONTENT_TYPE) {
+            return error_reply(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &format!("upload chunks must be sent as {CHUNK_CONTENT_TYPE}"),
+            );
+        }
+    }
+    let limit = if chunk { limits.chunk } else { limits.request };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return error_reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body is larger than {limit} bytes"),
+        );
+    }
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
+        .await
+}
+
+fn error_reply(status: StatusCode, message: &str) -> Response {
+    let body = error_envelope(code_for(status), message, Default::default()).to_string();
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap_or_default()
 }
 
 /// Error codes for replies that did not come from Vapor's own error type.

@@ -45,6 +45,11 @@ pub fn build(config: &Config, hypervisor: Arc<dyn Hypervisor>) -> Result<Arc<Vap
     let settings = Settings {
         domain_type: config.domain_type,
         default_pool_path: config.default_pool_path.clone(),
+        iso_dir: config.iso_dir.clone(),
+        iso_pool: config.iso_pool.clone(),
+        upload_dir: config.upload_dir.clone(),
+        max_upload_bytes: config.max_upload_bytes,
+        upload_ttl: std::time::Duration::from_secs(config.upload_ttl_hours.saturating_mul(3600)),
         ..Settings::default()
     };
     Ok(Vapor::new(hypervisor, Arc::new(db), settings)?)
@@ -54,7 +59,8 @@ pub fn build(config: &Config, hypervisor: Arc<dyn Hypervisor>) -> Result<Arc<Vap
 pub async fn serve(config: Config) -> Result<()> {
     let hypervisor = connect_backend(&config)?;
     let app = build(&config, hypervisor)?;
-    let router = http::router(app, config.max_body_bytes);
+    app.start_background_tasks();
+    let router = http::router(app, http::BodyLimits::from(&config));
     let addr = format!("{}:{}", config.host, config.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

@@ -1,30 +1,8 @@
 //! The `vapor` binary: token creation, configuration and serving, as an operator runs them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-fn vapor() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vapor"))
-}
-
-fn write_config(dir: &std::path::Path, port: u16) -> std::path::PathBuf {
-    let path = dir.join("vapor.conf");
-    let text = format!(
-        "[server]\nhost = 127.0.0.1\nport = {port}\n\n[database]\npath = {}\n\n[libvirt]\nuri = mock:///default\n",
-        dir.join("state/vapor.db").display()
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::{create_token, free_port, serve, stop, vapor, write_config};
 
 #[test]
 fn token_create_prints_only_the_token() {
@@ -80,30 +58,8 @@ fn serve_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config(dir.path(), port);
-    let token = vapor()
-        .args(["token", "create", "ops", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
-    let mut child = vapor()
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env("VAPOR_SERVER_PORT", port.to_string())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut line = String::new();
-    while !line.contains("vapor is serving") {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "vapor exited before serving"
-        );
-        assert!(Instant::now() < deadline, "vapor did not start");
-    }
+    let token = create_token(&config);
+    let mut child = serve(&config);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let http = reqwest::Client::new();
@@ -126,19 +82,5 @@ fn serve_answers_and_stops_on_sigterm() {
         let body: serde_json::Value = listed.json().await.unwrap();
         assert_eq!(body["data"]["count"], 0);
     });
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "vapor exits cleanly on SIGTERM: {status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "vapor did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(stop(&mut child, "-TERM"), "vapor exits cleanly on SIGTERM");
 }

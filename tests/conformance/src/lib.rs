@@ -105,7 +105,15 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+}
+
+impl Reply {
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 impl Reply {
@@ -174,7 +182,7 @@ pub struct TestServer {
     prefix: String,
     http: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// A request to one operation, built from the spec.
@@ -191,19 +199,34 @@ pub struct OpRequest<'a> {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose configuration `adjust` changes first.
+    pub async fn start_with(adjust: impl FnOnce(&mut vapor::Config)) -> TestServer {
         let backend = Backend::from_env();
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = vapor::Config {
+        let prefix = format!(
+            "vapor-ct-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let mut config = vapor::Config {
             host: "127.0.0.1".into(),
             port: 0,
             database_path: dir.path().join("vapor.db"),
             libvirt_uri: backend.uri().into(),
+            iso_dir: dir.path().join("isos"),
+            // Named with the prefix, so the pool sweep removes it.
+            iso_pool: Some(format!("{prefix}-isos")),
+            upload_dir: dir.path().join("uploads"),
+            max_chunk_bytes: 8 * 1024 * 1024,
             ..vapor::Config::default()
         };
+        adjust(&mut config);
         let hypervisor = vapor::connect_backend(&config).expect("backend");
         let app = vapor::build(&config, hypervisor.clone()).expect("app");
         let token = vapor_core::auth::create_token(app.db(), "conformance").expect("token");
-        let router = vapor::http::router(app.clone(), config.max_body_bytes);
+        let router = vapor::http::router(app.clone(), vapor::http::BodyLimits::from(&config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -211,10 +234,6 @@ impl TestServer {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        let prefix = format!(
-            "vapor-ct-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
         TestServer {
             backend,
             base_url: format!("http://{addr}"),
@@ -224,8 +243,13 @@ impl TestServer {
             prefix,
             http: reqwest::Client::new(),
             server,
-            _dir: dir,
+            dir,
         }
+    }
+
+    /// The server's private directory (database, ISO library, uploads).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     /// A VM name unique to this server: removed when the server is dropped.
@@ -295,10 +319,55 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Stops and undefines every storage pool this server's tests made. Their
+    /// volumes are left alone: tests put pools in temporary directories,
+    /// which remove the files.
+    fn cleanup_pools(&self) {
+        let Ok(pools) = self.hypervisor.list_pools() else {
+            return;
+        };
+        for p in pools.iter().filter(|p| p.name.starts_with(&self.prefix)) {
+            match self.hypervisor.undefine_pool(&p.name) {
+                Ok(()) => {}
+                Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+                Err(e) => eprintln!("cleanup: could not remove pool {}: {e}", p.name),
+            }
+        }
+    }
+}
+
+impl TestServer {
+    /// Stops and removes every network this server's tests made. Runs after
+    /// the domains are gone, so no VM still uses one.
+    fn cleanup_networks(&self) {
+        let Ok(networks) = self.hypervisor.list_networks() else {
+            return;
+        };
+        for n in networks
+            .into_iter()
+            .filter(|n| n.name.starts_with(&self.prefix))
+        {
+            if n.active {
+                if let Err(e) = self.hypervisor.stop_network(&n.name) {
+                    eprintln!("cleanup: could not stop network {}: {e}", n.name);
+                }
+            }
+            match self.hypervisor.undefine_network(&n.name) {
+                Ok(()) => {}
+                Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+                Err(e) => eprintln!("cleanup: could not remove network {}: {e}", n.name),
+            }
+        }
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.server.abort();
         self.cleanup();
+        self.cleanup_networks();
+        self.cleanup_pools();
     }
 }
 
@@ -386,6 +455,7 @@ impl<'a> OpRequest<'a> {
         }
         let resp = req.send().await.expect("request reaches the server");
         let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("body");
         let body = if bytes.is_empty() {
             Value::Null
@@ -399,6 +469,50 @@ impl<'a> OpRequest<'a> {
                 )
             })
         };
-        Reply { status, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
+}
+
+/// Builds an ISO 9660 image with Debian's `xorriso`, holding one file of
+/// `payload_bytes` pseudo-random bytes. Returns its path.
+pub fn make_iso(dir: &std::path::Path, name: &str, payload_bytes: usize) -> PathBuf {
+    let src = dir.join(format!("{name}.src"));
+    std::fs::create_dir_all(&src).expect("iso source dir");
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15 ^ payload_bytes as u64;
+    let payload: Vec<u8> = (0..payload_bytes)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    std::fs::write(src.join("payload.bin"), payload).expect("payload");
+    let iso = dir.join(name);
+    let status = std::process::Command::new("xorriso")
+        .args(["-as", "mkisofs", "-quiet", "-V", "VAPORTEST", "-o"])
+        .arg(&iso)
+        .arg(&src)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("xorriso runs (scripts/install-libvirt.sh installs it)");
+    assert!(status.success(), "xorriso failed");
+    iso
+}
+
+/// SHA-256 of a file, in hex.
+pub fn sha256_hex(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -130,6 +130,8 @@ pub enum VolumeGetResponse {
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
+    /// Conflict (the object's state or another request).
+    Status409_Conflict(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -144,6 +146,8 @@ pub enum VolumeListResponse {
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
+    /// Conflict (the object's state or another request).
+    Status409_Conflict(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }

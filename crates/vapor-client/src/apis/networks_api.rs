@@ -54,6 +54,7 @@ pub enum NetworkDeleteError {
 pub enum NetworkDhcpLeasesListError {
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
+    Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }

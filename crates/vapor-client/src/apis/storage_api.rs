@@ -96,6 +96,7 @@ pub enum VolumeDeleteError {
 pub enum VolumeGetError {
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
+    Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -106,6 +107,7 @@ pub enum VolumeGetError {
 pub enum VolumeListError {
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
+    Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }

@@ -11,7 +11,8 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
-///
+/// IsoUploadStatus : `failed`: `complete` found the data is not an ISO image (the data is kept until the upload expires); `expired`: not finished in time, data removed.
+/// `failed`: `complete` found the data is not an ISO image (the data is kept until the upload expires); `expired`: not finished in time, data removed.
 #[derive(Clone, Copy, Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Serialize, Deserialize)]
 pub enum IsoUploadStatus {
     #[serde(rename = "created")]
@@ -24,6 +25,8 @@ pub enum IsoUploadStatus {
     Failed,
     #[serde(rename = "cancelled")]
     Cancelled,
+    #[serde(rename = "expired")]
+    Expired,
 }
 
 impl std::fmt::Display for IsoUploadStatus {
@@ -34,6 +37,7 @@ impl std::fmt::Display for IsoUploadStatus {
             Self::Completed => write!(f, "completed"),
             Self::Failed => write!(f, "failed"),
             Self::Cancelled => write!(f, "cancelled"),
+            Self::Expired => write!(f, "expired"),
         }
     }
 }

@@ -17,7 +17,7 @@ pub struct PoolCreateRequest {
     pub name: String,
     #[serde(rename = "type")]
     pub r#type: models::PoolType,
-    /// Target directory (absolute).
+    /// Target directory (absolute): the mount point for fs and netfs, `/dev/<volume group>` for logical.
     #[serde(rename = "path")]
     pub path: String,
     /// Source device (fs, logical) or export path (netfs).

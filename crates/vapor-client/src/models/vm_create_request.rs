@@ -27,7 +27,7 @@ pub struct VmCreateRequest {
     /// An existing disk image to attach (absolute path). Not with `disk_size`.
     #[serde(rename = "disk_path", skip_serializing_if = "Option::is_none")]
     pub disk_path: Option<String>,
-    /// An ISO image to attach as a cdrom (absolute path); the VM boots from it first.
+    /// An ISO image to attach as a cdrom: an absolute path, or the id or name of an image in the ISO library. The VM boots from it first.
     #[serde(rename = "iso_path", skip_serializing_if = "Option::is_none")]
     pub iso_path: Option<String>,
     #[serde(rename = "storage_pool", skip_serializing_if = "Option::is_none")]

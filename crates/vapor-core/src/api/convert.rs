@@ -117,7 +117,7 @@ pub fn operation(row: &OperationRow) -> models::Operation {
     }
 }
 
-fn timestamp(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn timestamp(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))

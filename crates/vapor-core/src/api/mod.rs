@@ -14,8 +14,11 @@
 
 mod convert;
 mod error_response;
+mod isos;
+mod networks;
 mod not_implemented;
 mod operations;
+mod storage;
 mod system;
 mod vms;
 

@@ -5,7 +5,10 @@
 //! up after partial failures, and return backend types; the `api` module turns
 //! those into wire models.
 
+mod iso;
 mod locks;
+mod network;
+mod storage;
 mod vm;
 
 use std::sync::Arc;
@@ -16,7 +19,10 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::operations::Operations;
 
+pub use iso::{UploadLimits, ISO_POOL, TUS_VERSION};
 pub use locks::{Locks, MutationGuard};
+pub use network::{DhcpHostRequest, DhcpRequest, IpRangeRequest, NetworkAction, NetworkCreate};
+pub use storage::{PoolCreate, VolumeCreate, MAX_VOLUME_GIB};
 pub use vm::{
     GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmUpdate, VmUpdateOutcome,
     RESERVED_VM_NAMES,
@@ -54,6 +60,17 @@ pub struct Settings {
     pub default_pool_path: String,
     /// Vapor's version, reported by the health endpoint.
     pub version: String,
+    /// Where the ISO library keeps its images.
+    pub iso_dir: std::path::PathBuf,
+    /// The libvirt directory pool that mirrors `iso_dir`, so images are volumes
+    /// too; `None` leaves libvirt's pools alone.
+    pub iso_pool: Option<String>,
+    /// Where resumable uploads stage their data until they complete.
+    pub upload_dir: std::path::PathBuf,
+    /// The largest ISO an upload may declare.
+    pub max_upload_bytes: u64,
+    /// How long an unfinished upload is kept.
+    pub upload_ttl: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -62,6 +79,11 @@ impl Default for Settings {
             domain_type: DomainTypeChoice::Auto,
             default_pool_path: "/var/lib/libvirt/images".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            iso_dir: "/var/lib/vapor/isos".into(),
+            iso_pool: Some(ISO_POOL.to_owned()),
+            upload_dir: "/var/lib/vapor/uploads".into(),
+            max_upload_bytes: 10 * 1024 * 1024 * 1024,
+            upload_ttl: std::time::Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -125,6 +147,24 @@ impl Vapor {
                 "backend call panicked: {join}"
             ))),
         }
+    }
+
+    /// Starts the housekeeping that runs for the life of the service: expiring
+    /// unfinished uploads.
+    pub fn start_background_tasks(self: &Arc<Self>) {
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let Some(app) = app.upgrade() else { break };
+                match app.expire_uploads() {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(count = n, "expired unfinished uploads"),
+                    Err(e) => tracing::warn!(error = %e, "could not expire uploads"),
+                }
+            }
+        });
     }
 
     /// Backend and host facts, for the health endpoint.

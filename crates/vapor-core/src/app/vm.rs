@@ -114,7 +114,10 @@ impl Vapor {
             .map_err(|e| Error::from_hypervisor("looking up the virtual machine", KIND, id, e))
     }
 
-    pub async fn create_vm(&self, req: VmCreate) -> Result<Domain> {
+    pub async fn create_vm(&self, mut req: VmCreate) -> Result<Domain> {
+        if let Some(iso) = &req.iso_path {
+            req.iso_path = Some(self.resolve_iso(iso)?);
+        }
         validate_create(&req)?;
         let _guard = self.locks.try_acquire("vm-name", &req.name)?;
 

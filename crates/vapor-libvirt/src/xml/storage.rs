@@ -1,19 +1,102 @@
 //! Storage pool and volume XML.
 
-use vapor_hypervisor::{HypervisorError, VolumeSpec};
+use vapor_hypervisor::{HypervisorError, PoolSpec, PoolType, VolumeSpec};
 
 use super::{child, child_text, parse, XmlWriter};
 
 /// A directory pool named `name` over the directory `path`.
 pub(crate) fn dir_pool_xml(name: &str, path: &str) -> Result<String, HypervisorError> {
+    pool_xml(&PoolSpec {
+        name: name.to_owned(),
+        pool_type: PoolType::Dir,
+        path: path.to_owned(),
+        source: None,
+        source_host: None,
+    })
+}
+
+/// A pool definition:
+/// - `dir`: `<target><path>` only;
+/// - `fs` and `logical`: `<source><device path=.../>`, the block device; a
+///   logical pool's volume group is named by its path, `/dev/<volume group>`;
+/// - `netfs`: `<source><host name=.../><dir path=.../><format type="nfs"/>`.
+///
+/// `InvalidArgument` when the type's source fields are missing or a field
+/// is given that the type does not use.
+pub(crate) fn pool_xml(spec: &PoolSpec) -> Result<String, HypervisorError> {
+    let missing = |field: &str| {
+        HypervisorError::invalid_argument(format!(
+            "a {} pool needs {field}",
+            spec.pool_type.as_str()
+        ))
+    };
+    let unused = |field: &str| {
+        HypervisorError::invalid_argument(format!(
+            "a {} pool has no {field}",
+            spec.pool_type.as_str()
+        ))
+    };
     let mut w = XmlWriter::new();
-    w.start("pool", &[("type", "dir")])?;
-    w.text_element("name", &[], name)?;
+    w.start("pool", &[("type", spec.pool_type.as_str())])?;
+    w.text_element("name", &[], &spec.name)?;
+    match spec.pool_type {
+        PoolType::Dir => {
+            if spec.source.is_some() {
+                return Err(unused("source"));
+            }
+            if spec.source_host.is_some() {
+                return Err(unused("source_host"));
+            }
+        }
+        PoolType::Fs | PoolType::Logical => {
+            if spec.source_host.is_some() {
+                return Err(unused("source_host"));
+            }
+            let device = spec
+                .source
+                .as_deref()
+                .ok_or_else(|| missing("a source device"))?;
+            w.start("source", &[])?;
+            w.empty("device", &[("path", device)])?;
+            if spec.pool_type == PoolType::Logical {
+                // libvirt sets a logical pool's target to `/dev/<volume group>`.
+                let group = volume_group(&spec.path).ok_or_else(|| {
+                    HypervisorError::invalid_argument(format!(
+                        "the path of a logical pool is /dev/<volume group>, not '{}'",
+                        spec.path
+                    ))
+                })?;
+                w.text_element("name", &[], group)?;
+            }
+            w.end("source")?;
+        }
+        PoolType::Netfs => {
+            let host = spec
+                .source_host
+                .as_deref()
+                .ok_or_else(|| missing("a source host"))?;
+            let dir = spec
+                .source
+                .as_deref()
+                .ok_or_else(|| missing("a source export path"))?;
+            w.start("source", &[])?;
+            w.empty("host", &[("name", host)])?;
+            w.empty("dir", &[("path", dir)])?;
+            w.empty("format", &[("type", "nfs")])?;
+            w.end("source")?;
+        }
+    }
     w.start("target", &[])?;
-    w.text_element("path", &[], path)?;
+    w.text_element("path", &[], &spec.path)?;
     w.end("target")?;
     w.end("pool")?;
     w.finish()
+}
+
+/// The volume group named by a logical pool's path, `/dev/<volume group>`.
+pub(crate) fn volume_group(path: &str) -> Option<&str> {
+    path.strip_prefix("/dev/")
+        .filter(|g| !g.is_empty() && !g.contains('/') && *g != "." && *g != "..")
 }
 
 /// A volume of `spec.capacity_bytes` in `spec.format`.
@@ -63,8 +146,18 @@ mod tests {
     use super::*;
     use vapor_hypervisor::DiskFormat;
 
+    fn spec(pool_type: PoolType, source: Option<&str>, host: Option<&str>) -> PoolSpec {
+        PoolSpec {
+            name: format!("vapor-{}", pool_type.as_str()),
+            pool_type,
+            path: "/srv/vapor".into(),
+            source: source.map(str::to_owned),
+            source_host: host.map(str::to_owned),
+        }
+    }
+
     #[test]
-    fn pool_xml() {
+    fn dir_pool_xml_is_minimal() {
         assert_eq!(
             dir_pool_xml("vapor", "/var/lib/vapor/images").unwrap(),
             "<pool type=\"dir\">\n  <name>vapor</name>\n  <target>\n    <path>/var/lib/vapor/images</path>\n  </target>\n</pool>"
@@ -103,5 +196,91 @@ mod tests {
         );
         let p = parse_pool("<pool type='rbd'><name>ceph</name><source/></pool>").unwrap();
         assert_eq!(p.path, None);
+    }
+
+    #[test]
+    fn dir_pool() {
+        insta::assert_snapshot!(pool_xml(&spec(PoolType::Dir, None, None)).unwrap());
+    }
+
+    #[test]
+    fn fs_pool() {
+        insta::assert_snapshot!(pool_xml(&spec(PoolType::Fs, Some("/dev/sdb1"), None)).unwrap());
+    }
+
+    #[test]
+    fn netfs_pool() {
+        insta::assert_snapshot!(pool_xml(&spec(
+            PoolType::Netfs,
+            Some("/exports/images"),
+            Some("nfs.example.org")
+        ))
+        .unwrap());
+    }
+
+    #[test]
+    fn logical_pool() {
+        let mut lvm = spec(PoolType::Logical, Some("/dev/sdc"), None);
+        lvm.path = "/dev/vg-images".into();
+        insta::assert_snapshot!(pool_xml(&lvm).unwrap());
+    }
+
+    #[test]
+    fn pool_fields_must_fit_the_type() {
+        let cases = [
+            spec(PoolType::Dir, Some("/dev/sdb"), None),
+            spec(PoolType::Dir, None, Some("nfs")),
+            spec(PoolType::Fs, None, None),
+            spec(PoolType::Fs, Some("/dev/sdb"), Some("nfs")),
+            spec(PoolType::Logical, None, None),
+            // The target of a logical pool is /dev/<volume group>.
+            spec(PoolType::Logical, Some("/dev/sdc"), None),
+            PoolSpec {
+                path: "/dev/a/b".into(),
+                ..spec(PoolType::Logical, Some("/dev/sdc"), None)
+            },
+            spec(PoolType::Netfs, Some("/export"), None),
+            spec(PoolType::Netfs, None, Some("nfs")),
+        ];
+        for bad in cases {
+            let err = pool_xml(&bad).unwrap_err();
+            assert_eq!(
+                err.kind,
+                vapor_hypervisor::HypervisorErrorKind::InvalidArgument,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pool_strings_cannot_inject_elements() {
+        let mut s = spec(
+            PoolType::Netfs,
+            Some("/x'/><dir path='/etc"),
+            Some("h\"/><host name=\"evil"),
+        );
+        s.name = "p</name><evil/><name>".into();
+        s.path = "/a</path></target><target><path>/etc".into();
+        let xml = pool_xml(&s).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let root = doc.root_element();
+        assert_eq!(child_text(root, "name"), Some(s.name.as_str()));
+        assert_eq!(
+            root.descendants()
+                .filter(|n| n.has_tag_name("host"))
+                .count(),
+            1
+        );
+        assert_eq!(
+            root.descendants().filter(|n| n.has_tag_name("dir")).count(),
+            1
+        );
+        assert!(!xml.contains("<evil/>"));
+        assert_eq!(
+            parse_pool(&xml).unwrap().path.as_deref(),
+            Some(s.path.as_str())
+        );
+        s.path = "/bell\u{7}".into();
+        assert!(pool_xml(&s).is_err());
     }
 }

@@ -6,9 +6,6 @@
 mod backups;
 mod console;
 mod devices;
-mod isos;
 mod migration;
-mod networks;
 mod snapshots;
-mod storage;
 mod templates;

@@ -1,0 +1,95 @@
+//! Running the `vapor` binary as an operator would.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn vapor() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vapor"))
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Writes a `vapor.conf` for the mock backend with everything under `dir`.
+pub fn write_config(dir: &Path, port: u16) -> PathBuf {
+    let path = dir.join("vapor.conf");
+    let text = format!(
+        "[server]\nhost = 127.0.0.1\nport = {port}\n\n[database]\npath = {db}\n\n[libvirt]\nuri = mock:///default\n\n\
+         [storage]\niso_dir = {isos}\niso_pool =\nupload_dir = {uploads}\nmax_chunk_bytes = 8388608\n",
+        db = dir.join("state/vapor.db").display(),
+        isos = dir.join("isos").display(),
+        uploads = dir.join("uploads").display(),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+pub fn create_token(config: &Path) -> String {
+    let out = vapor()
+        .args(["token", "create", "ops", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Starts `vapor serve` and returns once it says it is serving.
+pub fn serve(config: &Path) -> Child {
+    let mut child = vapor()
+        .args(["serve", "--config"])
+        .arg(config)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut line = String::new();
+    while !line.contains("vapor is serving") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "vapor exited before serving"
+        );
+        assert!(Instant::now() < deadline, "vapor did not start");
+    }
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while stderr.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+            sink.clear();
+        }
+    });
+    child
+}
+
+/// Sends `signal` and waits for the process to end; returns whether it exited successfully.
+pub fn stop(child: &mut Child, signal: &str) -> bool {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.success();
+        }
+        assert!(Instant::now() < deadline, "vapor did not stop on {signal}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
