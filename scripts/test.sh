@@ -15,7 +15,7 @@ echo "== unit tests, codegen drift, conformance on the mock backend"
 cargo test --workspace --locked
 
 echo "== conformance on libvirt test:///default"
-VAPOR_TEST_BACKEND=test:///default cargo test --locked -p vapor-conformance
+VAPOR_TEST_BACKEND=test:///default cargo test --locked -p vapor-conformance -p vapor
 
 echo "== conformance on libvirt qemu:///system"
-VAPOR_TEST_BACKEND=qemu:///system cargo test --locked -p vapor-conformance
+VAPOR_TEST_BACKEND=qemu:///system cargo test --locked -p vapor-conformance -p vapor

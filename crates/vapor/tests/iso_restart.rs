@@ -1,11 +1,12 @@
 //! An ISO upload survives a SIGKILL of the service between chunks: after a
-//! restart, HEAD reports the committed offset and the finished image is
-//! byte-identical to the source.
+//! restart, HEAD reports the committed offset, the finished image is
+//! byte-identical to the source, and a VM boots with it as its cdrom. Runs on
+//! the backend `VAPOR_TEST_BACKEND` names (the mock by default).
 
 mod common;
 
 use base64::Engine;
-use common::{create_token, free_port, serve, stop, write_config};
+use common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
 
 const MIB: usize = 1024 * 1024;
 const CHUNK: usize = 8 * MIB;
@@ -25,6 +26,28 @@ fn image() -> Vec<u8> {
     data
 }
 
+/// Removes the test's VM from libvirt even when the test fails half-way.
+struct VmGuard {
+    uri: String,
+    name: String,
+}
+
+impl Drop for VmGuard {
+    fn drop(&mut self) {
+        if self.uri.starts_with("mock:") {
+            return;
+        }
+        for args in [vec!["destroy", &self.name], vec!["undefine", &self.name]] {
+            let _ = std::process::Command::new("virsh")
+                .args(["-c", &self.uri])
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+}
+
 fn sha256_hex(path: &std::path::Path) -> String {
     let out = std::process::Command::new("sha256sum")
         .arg(path)
@@ -41,7 +64,12 @@ fn sha256_hex(path: &std::path::Path) -> String {
 fn an_upload_resumes_after_the_service_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let config = write_config(dir.path(), port);
+    let uri = backend_uri();
+    let config = write_config_for(dir.path(), port, &uri);
+    let vm = VmGuard {
+        uri: uri.clone(),
+        name: format!("vapor-rt-{}", std::process::id()),
+    };
     let token = create_token(&config);
     let data = image();
     let source = dir.path().join("source.iso");
@@ -139,6 +167,48 @@ fn an_upload_resumes_after_the_service_is_killed() {
             .await
             .unwrap();
         assert_eq!(list["data"]["count"], 1, "listed once: {list}");
+
+        // A VM boots with the image as its cdrom.
+        let created = http
+            .post(format!("{base}/virtualization/virtualmachines"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "name": vm.name, "memory": 128, "vcpus": 1, "iso_path": "restart.iso",
+                "graphics": [{"type": "none"}]
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        let created: serde_json::Value = created.json().await.unwrap();
+        let disks = created["data"]["vm"]["disks"].as_array().unwrap().clone();
+        assert!(
+            disks
+                .iter()
+                .any(|d| d["device"] == "cdrom" && d["path"] == stored.to_str().unwrap()),
+            "{disks:?}"
+        );
+        let started: serde_json::Value = http
+            .post(format!(
+                "{base}/virtualization/virtualmachines/{}/action",
+                vm.name
+            ))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"action": "start"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(started["data"]["vm"]["state"], "running", "{started}");
+        let deleted = http
+            .delete(format!("{base}/virtualization/virtualmachines/{}", vm.name))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), 204);
     });
     assert!(stop(&mut server, "-TERM"));
 }

@@ -21,9 +21,23 @@ pub fn free_port() -> u16 {
 
 /// Writes a `vapor.conf` for the mock backend with everything under `dir`.
 pub fn write_config(dir: &Path, port: u16) -> PathBuf {
+    write_config_for(dir, port, "mock:///default")
+}
+
+/// The backend `VAPOR_TEST_BACKEND` names (as the conformance suite reads it), else the mock.
+pub fn backend_uri() -> String {
+    match std::env::var("VAPOR_TEST_BACKEND").as_deref() {
+        Ok("test:///default") => "test:///default".into(),
+        Ok("qemu:///system") => "qemu:///system".into(),
+        _ => "mock:///default".into(),
+    }
+}
+
+/// Writes a `vapor.conf` for the backend at `uri` with Vapor's own state under `dir`.
+pub fn write_config_for(dir: &Path, port: u16, uri: &str) -> PathBuf {
     let path = dir.join("vapor.conf");
     let text = format!(
-        "[server]\nhost = 127.0.0.1\nport = {port}\n\n[database]\npath = {db}\n\n[libvirt]\nuri = mock:///default\n\n\
+        "[server]\nhost = 127.0.0.1\nport = {port}\n\n[database]\npath = {db}\n\n[libvirt]\nuri = {uri}\n\n\
          [storage]\niso_dir = {isos}\niso_pool =\nupload_dir = {uploads}\nmax_chunk_bytes = 8388608\n",
         db = dir.join("state/vapor.db").display(),
         isos = dir.join("isos").display(),
