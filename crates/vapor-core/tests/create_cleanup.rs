@@ -35,6 +35,8 @@ mockall::mock! {
         fn lookup_volume(&self, pool: &str, name: &str) -> Result<VolumeDetails>;
         fn delete_volume(&self, pool: &str, name: &str) -> Result<()>;
     }
+    impl SnapshotBackend for Hv {}
+    impl MetricsBackend for Hv {}
     impl NetworkBackend for Hv {
         fn list_networks(&self) -> Result<Vec<Network>>;
         fn lookup_network(&self, name: &str) -> Result<Network>;

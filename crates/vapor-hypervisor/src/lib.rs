@@ -15,21 +15,27 @@
 //!   application layer maps onto API errors, plus the backend's message.
 
 mod error;
+mod metrics;
 mod network;
+mod snapshot;
 mod storage;
 mod types;
 
 pub use error::{HypervisorError, HypervisorErrorKind, Result};
+pub use metrics::*;
 pub use network::*;
+pub use snapshot::*;
 pub use storage::*;
 pub use types::*;
 
 /// A virtualization backend. See the crate docs for the rules implementations follow.
 ///
-/// Domains are this trait's own methods; storage and networks are its
-/// supertraits, one per area, so that each area lives in its own files in
-/// every backend.
-pub trait Hypervisor: Send + Sync + StorageBackend + NetworkBackend {
+/// Domains are this trait's own methods; storage, networks, snapshots and
+/// metrics are its supertraits, one per area, so that each area lives in its
+/// own files in every backend.
+pub trait Hypervisor:
+    Send + Sync + StorageBackend + NetworkBackend + SnapshotBackend + MetricsBackend
+{
     /// What this backend is and what the host offers.
     fn host_info(&self) -> Result<HostInfo>;
 

@@ -31,7 +31,9 @@ mod connection;
 mod counted;
 mod error;
 mod ffi;
+mod metrics;
 mod network;
+mod snapshot;
 mod storage;
 pub mod xml;
 

@@ -376,7 +376,9 @@ impl Hypervisor for MockHypervisor {
     }
 }
 
+mod metrics;
 mod network;
+mod snapshot;
 mod storage;
 
 #[cfg(test)]

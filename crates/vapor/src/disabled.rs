@@ -106,3 +106,7 @@ impl NetworkBackend for DisabledHypervisor {
         disabled()
     }
 }
+
+impl SnapshotBackend for DisabledHypervisor {}
+
+impl MetricsBackend for DisabledHypervisor {}

@@ -1,0 +1,4 @@
+//! Domain snapshots.
+
+/// Domain snapshots. Part of [`crate::Hypervisor`].
+pub trait SnapshotBackend {}

@@ -1,0 +1,7 @@
+//! Domain snapshots.
+
+use vapor_hypervisor::SnapshotBackend;
+
+use crate::MockHypervisor;
+
+impl SnapshotBackend for MockHypervisor {}
