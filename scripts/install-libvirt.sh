@@ -5,7 +5,8 @@
 set -euo pipefail
 
 need_pkgs=(libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils libssl-dev
-           dnsmasq-base libvirt-dev pkg-config libvirt-clients iptables xorriso)
+           dnsmasq-base libvirt-dev pkg-config libvirt-clients iptables xorriso
+           ovmf swtpm swtpm-tools)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,14 +26,23 @@ mkdir -p /var/log/libvirt /var/lib/libvirt/images /var/run/libvirt
 
 conf=/etc/libvirt/qemu.conf
 mkdir -p /etc/libvirt && touch "$conf"
-for kv in 'user = "root"' 'group = "root"' 'security_driver = "none"'; do
+changed=no
+for kv in 'user = "root"' 'group = "root"' 'security_driver = "none"' \
+          'swtpm_user = "root"' 'swtpm_group = "root"'; do
   key=${kv%% =*}
   if ! grep -q "^${key} = " "$conf"; then
     echo "$kv" >>"$conf"
+    changed=yes
   fi
 done
+mkdir -p /var/lib/libvirt/swtpm /var/log/swtpm/libvirt/qemu
 
 if ! pgrep -x virtlogd >/dev/null; then virtlogd -d; fi
+if [ "$changed" = yes ] && pgrep -x libvirtd >/dev/null; then
+  # A running libvirtd read the old qemu.conf.
+  pkill -x libvirtd
+  for _ in $(seq 1 50); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done
+fi
 if ! pgrep -x libvirtd >/dev/null; then libvirtd -d; fi
 for _ in $(seq 1 50); do
   if virsh -c qemu:///system version >/dev/null 2>&1; then exit 0; fi

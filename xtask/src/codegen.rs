@@ -54,7 +54,8 @@ pub fn project_root() -> PathBuf {
 pub fn run(mode: Mode) -> Result<()> {
     let root = project_root();
     let cli = ensure_generator(&root)?;
-    let scratch = root.join(".codegen/out");
+    // One scratch folder per run, so that runs at the same time do not collide.
+    let scratch = root.join(format!(".codegen/out-{}", std::process::id()));
     let mut stale = Vec::new();
     for target in TARGETS {
         let out = scratch.join(target.generator);
@@ -89,6 +90,7 @@ pub fn run(mode: Mode) -> Result<()> {
             }
         }
     }
+    let _ = fs::remove_dir_all(&scratch);
     if !stale.is_empty() {
         bail!(
             "generated code is stale; run `cargo xtask codegen` and commit.\n{}",

@@ -4429,6 +4429,7 @@ impl std::str::FromStr for DiskFormat {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct DiskSnapshotSupport {
+    /// The disk's target, e.g. `vda`.
     #[serde(rename = "name")]
     #[validate(custom(function = "check_xss_string"))]
     pub name: String,
@@ -4439,13 +4440,24 @@ pub struct DiskSnapshotSupport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<Nullable<String>>,
 
-    #[serde(rename = "format")]
+    /// libvirt's disk type: `file`, `block`, `network`, `volume`, ...
+    #[serde(rename = "type")]
     #[validate(custom(function = "check_xss_string"))]
-    pub format: String,
+    pub r_type: String,
 
+    /// Image format (`qcow2`, `raw`, ...); null when the definition does not say.
+    #[serde(rename = "format")]
+    pub format: Nullable<String>,
+
+    /// Read-only disks (CD-ROMs) are left out of snapshots and do not count for the rules.
+    #[serde(rename = "readonly")]
+    pub readonly: bool,
+
+    /// A writable qcow2 file.
     #[serde(rename = "supports_internal")]
     pub supports_internal: bool,
 
+    /// Virtual size; null when unknown.
     #[serde(rename = "size_bytes")]
     #[serde(deserialize_with = "deserialize_optional_nullable")]
     #[serde(default = "default_optional_nullable")]
@@ -4455,11 +4467,19 @@ pub struct DiskSnapshotSupport {
 
 impl DiskSnapshotSupport {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: String, format: String, supports_internal: bool) -> DiskSnapshotSupport {
+    pub fn new(
+        name: String,
+        r_type: String,
+        format: Nullable<String>,
+        readonly: bool,
+        supports_internal: bool,
+    ) -> DiskSnapshotSupport {
         DiskSnapshotSupport {
             name,
             path: None,
+            r_type,
             format,
+            readonly,
             supports_internal,
             size_bytes: None,
         }
@@ -4481,8 +4501,16 @@ impl std::fmt::Display for DiskSnapshotSupport {
                 ]
                 .join(",")
             }),
+            Some("type".to_string()),
+            Some(self.r_type.to_string()),
             Some("format".to_string()),
-            Some(self.format.to_string()),
+            Some(
+                self.format
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("readonly".to_string()),
+            Some(self.readonly.to_string()),
             Some("supports_internal".to_string()),
             Some(self.supports_internal.to_string()),
             self.size_bytes.as_ref().map(|size_bytes| {
@@ -4517,7 +4545,9 @@ impl std::str::FromStr for DiskSnapshotSupport {
         struct IntermediateRep {
             pub name: Vec<String>,
             pub path: Vec<String>,
+            pub r_type: Vec<String>,
             pub format: Vec<String>,
+            pub readonly: Vec<bool>,
             pub supports_internal: Vec<bool>,
             pub size_bytes: Vec<i64>,
         }
@@ -4545,7 +4575,10 @@ impl std::str::FromStr for DiskSnapshotSupport {
                     "name" => intermediate_rep.name.push(<String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     "path" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in DiskSnapshotSupport".to_string()),
                     #[allow(clippy::redundant_clone)]
-                    "format" => intermediate_rep.format.push(<String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    "type" => intermediate_rep.r_type.push(<String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    "format" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in DiskSnapshotSupport".to_string()),
+                    #[allow(clippy::redundant_clone)]
+                    "readonly" => intermediate_rep.readonly.push(<bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     #[allow(clippy::redundant_clone)]
                     "supports_internal" => intermediate_rep.supports_internal.push(<bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     "size_bytes" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in DiskSnapshotSupport".to_string()),
@@ -4567,11 +4600,19 @@ impl std::str::FromStr for DiskSnapshotSupport {
             path: std::result::Result::Err(
                 "Nullable types not supported in DiskSnapshotSupport".to_string(),
             )?,
-            format: intermediate_rep
-                .format
+            r_type: intermediate_rep
+                .r_type
                 .into_iter()
                 .next()
-                .ok_or_else(|| "format missing in DiskSnapshotSupport".to_string())?,
+                .ok_or_else(|| "type missing in DiskSnapshotSupport".to_string())?,
+            format: std::result::Result::Err(
+                "Nullable types not supported in DiskSnapshotSupport".to_string(),
+            )?,
+            readonly: intermediate_rep
+                .readonly
+                .into_iter()
+                .next()
+                .ok_or_else(|| "readonly missing in DiskSnapshotSupport".to_string())?,
             supports_internal: intermediate_rep
                 .supports_internal
                 .into_iter()
@@ -8731,6 +8772,54 @@ impl std::str::FromStr for IsoUploadStatus {
             "failed" => std::result::Result::Ok(IsoUploadStatus::Failed),
             "cancelled" => std::result::Result::Ok(IsoUploadStatus::Cancelled),
             "expired" => std::result::Result::Ok(IsoUploadStatus::Expired),
+            _ => std::result::Result::Err(format!(r#"Value not valid: {s}"#)),
+        }
+    }
+}
+
+/// Where `memory_used_bytes` comes from: the guest's balloon statistics (`guest`), the host process's resident memory (`rss`), or the balloon's size (`balloon`).
+/// Enumeration of values.
+/// Since this enum's variants do not hold data, we can easily define them as `#[repr(C)]`
+/// which helps with FFI.
+#[allow(non_camel_case_types, clippy::large_enum_variant)]
+#[repr(C)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(feature = "conversion", derive(frunk_enum_derive::LabelledGenericEnum))]
+pub enum MemoryUsedSource {
+    #[serde(rename = "guest")]
+    Guest,
+    #[serde(rename = "rss")]
+    Rss,
+    #[serde(rename = "balloon")]
+    Balloon,
+}
+
+impl validator::Validate for MemoryUsedSource {
+    fn validate(&self) -> std::result::Result<(), validator::ValidationErrors> {
+        std::result::Result::Ok(())
+    }
+}
+
+impl std::fmt::Display for MemoryUsedSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            MemoryUsedSource::Guest => write!(f, "guest"),
+            MemoryUsedSource::Rss => write!(f, "rss"),
+            MemoryUsedSource::Balloon => write!(f, "balloon"),
+        }
+    }
+}
+
+impl std::str::FromStr for MemoryUsedSource {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "guest" => std::result::Result::Ok(MemoryUsedSource::Guest),
+            "rss" => std::result::Result::Ok(MemoryUsedSource::Rss),
+            "balloon" => std::result::Result::Ok(MemoryUsedSource::Balloon),
             _ => std::result::Result::Err(format!(r#"Value not valid: {s}"#)),
         }
     }
@@ -14531,6 +14620,7 @@ pub struct Snapshot {
     #[serde(rename = "created_at")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 
+    /// Bytes the snapshot takes; null when libvirt cannot tell (internal snapshots).
     #[serde(rename = "size_bytes")]
     #[serde(deserialize_with = "deserialize_optional_nullable")]
     #[serde(default = "default_optional_nullable")]
@@ -14539,6 +14629,15 @@ pub struct Snapshot {
 
     #[serde(rename = "is_current")]
     pub is_current: bool,
+
+    /// Whether this host can revert to the snapshot.
+    #[serde(rename = "revertible")]
+    pub revertible: bool,
+
+    /// What the client should know, e.g. that an external snapshot cannot be reverted on this host.
+    #[serde(rename = "warnings")]
+    #[validate(custom(function = "check_xss_vec_string"))]
+    pub warnings: Vec<String>,
 }
 
 impl Snapshot {
@@ -14551,6 +14650,8 @@ impl Snapshot {
         r_type: models::SnapshotType,
         created_at: chrono::DateTime<chrono::Utc>,
         is_current: bool,
+        revertible: bool,
+        warnings: Vec<String>,
     ) -> Snapshot {
         Snapshot {
             name,
@@ -14563,6 +14664,8 @@ impl Snapshot {
             created_at,
             size_bytes: None,
             is_current,
+            revertible,
+            warnings,
         }
     }
 }
@@ -14612,6 +14715,16 @@ impl std::fmt::Display for Snapshot {
             }),
             Some("is_current".to_string()),
             Some(self.is_current.to_string()),
+            Some("revertible".to_string()),
+            Some(self.revertible.to_string()),
+            Some("warnings".to_string()),
+            Some(
+                self.warnings
+                    .iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
         ];
 
         write!(
@@ -14643,6 +14756,8 @@ impl std::str::FromStr for Snapshot {
             pub created_at: Vec<chrono::DateTime<chrono::Utc>>,
             pub size_bytes: Vec<i64>,
             pub is_current: Vec<bool>,
+            pub revertible: Vec<bool>,
+            pub warnings: Vec<Vec<String>>,
         }
 
         let mut intermediate_rep = IntermediateRep::default();
@@ -14713,6 +14828,16 @@ impl std::str::FromStr for Snapshot {
                     "is_current" => intermediate_rep.is_current.push(
                         <bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
+                    #[allow(clippy::redundant_clone)]
+                    "revertible" => intermediate_rep.revertible.push(
+                        <bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    "warnings" => {
+                        return std::result::Result::Err(
+                            "Parsing a container in this style is not supported in Snapshot"
+                                .to_string(),
+                        );
+                    }
                     _ => {
                         return std::result::Result::Err(
                             "Unexpected key while parsing Snapshot".to_string(),
@@ -14771,6 +14896,16 @@ impl std::str::FromStr for Snapshot {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "is_current missing in Snapshot".to_string())?,
+            revertible: intermediate_rep
+                .revertible
+                .into_iter()
+                .next()
+                .ok_or_else(|| "revertible missing in Snapshot".to_string())?,
+            warnings: intermediate_rep
+                .warnings
+                .into_iter()
+                .next()
+                .ok_or_else(|| "warnings missing in Snapshot".to_string())?,
         })
     }
 }
@@ -14820,17 +14955,29 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<Snapshot> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct SnapshotCapabilities {
+    /// Some kind of snapshot can be taken now.
     #[serde(rename = "supports_snapshots")]
     pub supports_snapshots: bool,
 
+    /// Every writable disk is a qcow2 file and the firmware is not in pflash.
     #[serde(rename = "supports_internal")]
     pub supports_internal: bool,
 
+    /// External disk-only snapshots can be taken: the driver offers them and every writable disk is a file.
     #[serde(rename = "supports_external")]
     pub supports_external: bool,
 
+    /// A snapshot with memory can be taken now: internal snapshots are possible, the VM runs (or is paused) and has no host devices.
     #[serde(rename = "supports_memory")]
     pub supports_memory: bool,
+
+    /// The guest agent is connected, so file systems can be frozen for an external disk-only snapshot.
+    #[serde(rename = "supports_quiesce")]
+    pub supports_quiesce: bool,
+
+    /// libvirt can revert to external snapshots (libvirt 9.9 and later).
+    #[serde(rename = "supports_external_revert")]
+    pub supports_external_revert: bool,
 
     #[serde(rename = "disk_formats")]
     #[validate(nested)]
@@ -14852,6 +14999,8 @@ impl SnapshotCapabilities {
         supports_internal: bool,
         supports_external: bool,
         supports_memory: bool,
+        supports_quiesce: bool,
+        supports_external_revert: bool,
         disk_formats: Vec<models::DiskSnapshotSupport>,
         warnings: Vec<String>,
         recommendations: Vec<String>,
@@ -14861,6 +15010,8 @@ impl SnapshotCapabilities {
             supports_internal,
             supports_external,
             supports_memory,
+            supports_quiesce,
+            supports_external_revert,
             disk_formats,
             warnings,
             recommendations,
@@ -14882,6 +15033,10 @@ impl std::fmt::Display for SnapshotCapabilities {
             Some(self.supports_external.to_string()),
             Some("supports_memory".to_string()),
             Some(self.supports_memory.to_string()),
+            Some("supports_quiesce".to_string()),
+            Some(self.supports_quiesce.to_string()),
+            Some("supports_external_revert".to_string()),
+            Some(self.supports_external_revert.to_string()),
             // Skipping disk_formats in query parameter serialization
             Some("warnings".to_string()),
             Some(
@@ -14924,6 +15079,8 @@ impl std::str::FromStr for SnapshotCapabilities {
             pub supports_internal: Vec<bool>,
             pub supports_external: Vec<bool>,
             pub supports_memory: Vec<bool>,
+            pub supports_quiesce: Vec<bool>,
+            pub supports_external_revert: Vec<bool>,
             pub disk_formats: Vec<Vec<models::DiskSnapshotSupport>>,
             pub warnings: Vec<Vec<String>>,
             pub recommendations: Vec<Vec<String>>,
@@ -14956,6 +15113,10 @@ impl std::str::FromStr for SnapshotCapabilities {
                     "supports_external" => intermediate_rep.supports_external.push(<bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     #[allow(clippy::redundant_clone)]
                     "supports_memory" => intermediate_rep.supports_memory.push(<bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    #[allow(clippy::redundant_clone)]
+                    "supports_quiesce" => intermediate_rep.supports_quiesce.push(<bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    #[allow(clippy::redundant_clone)]
+                    "supports_external_revert" => intermediate_rep.supports_external_revert.push(<bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     "disk_formats" => return std::result::Result::Err("Parsing a container in this style is not supported in SnapshotCapabilities".to_string()),
                     "warnings" => return std::result::Result::Err("Parsing a container in this style is not supported in SnapshotCapabilities".to_string()),
                     "recommendations" => return std::result::Result::Err("Parsing a container in this style is not supported in SnapshotCapabilities".to_string()),
@@ -14989,6 +15150,18 @@ impl std::str::FromStr for SnapshotCapabilities {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "supports_memory missing in SnapshotCapabilities".to_string())?,
+            supports_quiesce: intermediate_rep
+                .supports_quiesce
+                .into_iter()
+                .next()
+                .ok_or_else(|| "supports_quiesce missing in SnapshotCapabilities".to_string())?,
+            supports_external_revert: intermediate_rep
+                .supports_external_revert
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    "supports_external_revert missing in SnapshotCapabilities".to_string()
+                })?,
             disk_formats: intermediate_rep
                 .disk_formats
                 .into_iter()
@@ -15761,13 +15934,14 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<SnapshotDeta
     }
 }
 
+/// Null when the snapshot holds no memory.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct SnapshotDetailMemoryState {
+    /// `internal` or `external`.
     #[serde(rename = "type")]
     #[validate(custom(function = "check_xss_string"))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r_type: Option<String>,
+    pub r_type: String,
 
     #[serde(rename = "file_path")]
     #[serde(deserialize_with = "deserialize_optional_nullable")]
@@ -15784,9 +15958,9 @@ pub struct SnapshotDetailMemoryState {
 
 impl SnapshotDetailMemoryState {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> SnapshotDetailMemoryState {
+    pub fn new(r_type: String) -> SnapshotDetailMemoryState {
         SnapshotDetailMemoryState {
-            r_type: None,
+            r_type,
             file_path: None,
             size_bytes: None,
         }
@@ -15799,9 +15973,8 @@ impl SnapshotDetailMemoryState {
 impl std::fmt::Display for SnapshotDetailMemoryState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let params: Vec<Option<String>> = vec![
-            self.r_type
-                .as_ref()
-                .map(|r_type| ["type".to_string(), r_type.to_string()].join(",")),
+            Some("type".to_string()),
+            Some(self.r_type.to_string()),
             self.file_path.as_ref().map(|file_path| {
                 [
                     "file_path".to_string(),
@@ -15879,7 +16052,11 @@ impl std::str::FromStr for SnapshotDetailMemoryState {
 
         // Use the intermediate representation to return the struct
         std::result::Result::Ok(SnapshotDetailMemoryState {
-            r_type: intermediate_rep.r_type.into_iter().next(),
+            r_type: intermediate_rep
+                .r_type
+                .into_iter()
+                .next()
+                .ok_or_else(|| "type missing in SnapshotDetailMemoryState".to_string())?,
             file_path: std::result::Result::Err(
                 "Nullable types not supported in SnapshotDetailMemoryState".to_string(),
             )?,
@@ -16979,7 +17156,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<SnapshotReve
     }
 }
 
-/// The VM state captured by the snapshot.
+/// The VM state the snapshot captured (libvirt's snapshot state); `disk-snapshot` for an external disk-only snapshot of a running VM.
 /// Enumeration of values.
 /// Since this enum's variants do not hold data, we can easily define them as `#[repr(C)]`
 /// which helps with FFI.
@@ -16992,16 +17169,22 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<SnapshotReve
 pub enum SnapshotState {
     #[serde(rename = "running")]
     Running,
+    #[serde(rename = "blocked")]
+    Blocked,
     #[serde(rename = "paused")]
     Paused,
+    #[serde(rename = "shutdown")]
+    Shutdown,
     #[serde(rename = "shutoff")]
     Shutoff,
-    #[serde(rename = "disk-snapshot")]
-    DiskSnapshot,
     #[serde(rename = "crashed")]
     Crashed,
     #[serde(rename = "pmsuspended")]
     Pmsuspended,
+    #[serde(rename = "disk-snapshot")]
+    DiskSnapshot,
+    #[serde(rename = "nostate")]
+    Nostate,
 }
 
 impl validator::Validate for SnapshotState {
@@ -17014,11 +17197,14 @@ impl std::fmt::Display for SnapshotState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match *self {
             SnapshotState::Running => write!(f, "running"),
+            SnapshotState::Blocked => write!(f, "blocked"),
             SnapshotState::Paused => write!(f, "paused"),
+            SnapshotState::Shutdown => write!(f, "shutdown"),
             SnapshotState::Shutoff => write!(f, "shutoff"),
-            SnapshotState::DiskSnapshot => write!(f, "disk-snapshot"),
             SnapshotState::Crashed => write!(f, "crashed"),
             SnapshotState::Pmsuspended => write!(f, "pmsuspended"),
+            SnapshotState::DiskSnapshot => write!(f, "disk-snapshot"),
+            SnapshotState::Nostate => write!(f, "nostate"),
         }
     }
 }
@@ -17029,11 +17215,14 @@ impl std::str::FromStr for SnapshotState {
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         match s {
             "running" => std::result::Result::Ok(SnapshotState::Running),
+            "blocked" => std::result::Result::Ok(SnapshotState::Blocked),
             "paused" => std::result::Result::Ok(SnapshotState::Paused),
+            "shutdown" => std::result::Result::Ok(SnapshotState::Shutdown),
             "shutoff" => std::result::Result::Ok(SnapshotState::Shutoff),
-            "disk-snapshot" => std::result::Result::Ok(SnapshotState::DiskSnapshot),
             "crashed" => std::result::Result::Ok(SnapshotState::Crashed),
             "pmsuspended" => std::result::Result::Ok(SnapshotState::Pmsuspended),
+            "disk-snapshot" => std::result::Result::Ok(SnapshotState::DiskSnapshot),
+            "nostate" => std::result::Result::Ok(SnapshotState::Nostate),
             _ => std::result::Result::Err(format!(r#"Value not valid: {s}"#)),
         }
     }
@@ -18393,36 +18582,42 @@ pub struct TemplateCreateRequest {
     pub os_type: models::OsType,
 
     #[serde(rename = "os_variant")]
-    #[validate(length(max = 64), custom(function = "check_xss_string"))]
+    #[validate(length(min = 1, max = 64), custom(function = "check_xss_string"))]
     pub os_variant: String,
 
+    /// MiB; the default is lowered to `recommended_memory` when that is smaller.
     #[serde(rename = "min_memory")]
-    #[validate(range(min = 128u64))]
+    #[validate(range(min = 128u64, max = 4194304u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_memory: Option<u64>,
 
+    /// MiB, at least `min_memory`; the default is raised to `min_memory` when that is larger.
     #[serde(rename = "recommended_memory")]
-    #[validate(range(min = 256u64))]
+    #[validate(range(min = 256u64, max = 4194304u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_memory: Option<u64>,
 
+    /// The default is lowered to `recommended_vcpus` when that is smaller.
     #[serde(rename = "min_vcpus")]
     #[validate(range(min = 1u16, max = 256u16))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_vcpus: Option<u16>,
 
+    /// At least `min_vcpus`; the default is raised to `min_vcpus` when that is larger.
     #[serde(rename = "recommended_vcpus")]
     #[validate(range(min = 1u16, max = 256u16))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_vcpus: Option<u16>,
 
+    /// GiB; the default is lowered to `recommended_disk` when that is smaller.
     #[serde(rename = "min_disk")]
-    #[validate(range(min = 1u64))]
+    #[validate(range(min = 1u64, max = 65536u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_disk: Option<u64>,
 
+    /// GiB, at least `min_disk`; the default is raised to `min_disk` when that is larger.
     #[serde(rename = "recommended_disk")]
-    #[validate(range(min = 1u64))]
+    #[validate(range(min = 1u64, max = 65536u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_disk: Option<u64>,
 
@@ -18455,11 +18650,13 @@ pub struct TemplateCreateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
 
+    /// Distinct, each 1-64 characters.
     #[serde(rename = "tags")]
     #[validate(length(max = 32), custom(function = "check_xss_vec_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 
+    /// An inactive template cannot be used to create VMs.
     #[serde(rename = "is_active")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
@@ -19236,6 +19433,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<TemplateList
     }
 }
 
+/// Changes the fields given; at least one is required. `name` cannot change; `features` changes only the flags given. The result must keep each minimum at most its recommended value (checked against the stored values).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct TemplateUpdateRequest {
@@ -19244,6 +19442,7 @@ pub struct TemplateUpdateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 
+    /// An empty string clears it.
     #[serde(rename = "description")]
     #[validate(length(max = 1024), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19255,17 +19454,19 @@ pub struct TemplateUpdateRequest {
     pub os_type: Option<models::OsType>,
 
     #[serde(rename = "os_variant")]
-    #[validate(length(max = 64), custom(function = "check_xss_string"))]
+    #[validate(length(min = 1, max = 64), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os_variant: Option<String>,
 
+    /// MiB.
     #[serde(rename = "min_memory")]
-    #[validate(range(min = 128u64))]
+    #[validate(range(min = 128u64, max = 4194304u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_memory: Option<u64>,
 
+    /// MiB.
     #[serde(rename = "recommended_memory")]
-    #[validate(range(min = 256u64))]
+    #[validate(range(min = 256u64, max = 4194304u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_memory: Option<u64>,
 
@@ -19279,13 +19480,15 @@ pub struct TemplateUpdateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_vcpus: Option<u16>,
 
+    /// GiB.
     #[serde(rename = "min_disk")]
-    #[validate(range(min = 1u64))]
+    #[validate(range(min = 1u64, max = 65536u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_disk: Option<u64>,
 
+    /// GiB.
     #[serde(rename = "recommended_disk")]
-    #[validate(range(min = 1u64))]
+    #[validate(range(min = 1u64, max = 65536u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_disk: Option<u64>,
 
@@ -19308,16 +19511,19 @@ pub struct TemplateUpdateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_init_support: Option<bool>,
 
+    /// An empty string clears it.
     #[serde(rename = "default_user")]
     #[validate(length(max = 64), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_user: Option<String>,
 
+    /// An empty string clears it.
     #[serde(rename = "icon")]
     #[validate(length(max = 255), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
 
+    /// Replaces the tags; distinct, each 1-64 characters.
     #[serde(rename = "tags")]
     #[validate(length(max = 32), custom(function = "check_xss_vec_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19982,6 +20188,19 @@ pub struct Vm {
     #[validate(nested)]
     pub os: models::VmOs,
 
+    /// `efi` (UEFI) or `bios`.
+    #[serde(rename = "firmware")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub firmware: String,
+
+    /// UEFI Secure Boot with enrolled keys.
+    #[serde(rename = "secure_boot")]
+    pub secure_boot: bool,
+
+    /// An emulated TPM 2.0.
+    #[serde(rename = "tpm")]
+    pub tpm: bool,
+
     #[serde(rename = "disks")]
     #[validate(nested)]
     pub disks: Vec<models::VmDisk>,
@@ -20009,6 +20228,9 @@ impl Vm {
         autostart: bool,
         persistent: bool,
         os: models::VmOs,
+        firmware: String,
+        secure_boot: bool,
+        tpm: bool,
         disks: Vec<models::VmDisk>,
         networks: Vec<models::VmNetwork>,
         graphics: Vec<models::VmGraphics>,
@@ -20027,6 +20249,9 @@ impl Vm {
             created_at: None,
             updated_at: None,
             os,
+            firmware,
+            secure_boot,
+            tpm,
             disks,
             networks,
             graphics,
@@ -20063,7 +20288,12 @@ impl std::fmt::Display for Vm {
             // Skipping updated_at in query parameter serialization
 
             // Skipping os in query parameter serialization
-
+            Some("firmware".to_string()),
+            Some(self.firmware.to_string()),
+            Some("secure_boot".to_string()),
+            Some(self.secure_boot.to_string()),
+            Some("tpm".to_string()),
+            Some(self.tpm.to_string()),
             // Skipping disks in query parameter serialization
 
             // Skipping networks in query parameter serialization
@@ -20103,6 +20333,9 @@ impl std::str::FromStr for Vm {
             pub created_at: Vec<chrono::DateTime<chrono::Utc>>,
             pub updated_at: Vec<chrono::DateTime<chrono::Utc>>,
             pub os: Vec<models::VmOs>,
+            pub firmware: Vec<String>,
+            pub secure_boot: Vec<bool>,
+            pub tpm: Vec<bool>,
             pub disks: Vec<Vec<models::VmDisk>>,
             pub networks: Vec<Vec<models::VmNetwork>>,
             pub graphics: Vec<Vec<models::VmGraphics>>,
@@ -20183,6 +20416,18 @@ impl std::str::FromStr for Vm {
                     "os" => intermediate_rep.os.push(
                         <models::VmOs as std::str::FromStr>::from_str(val)
                             .map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "firmware" => intermediate_rep.firmware.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "secure_boot" => intermediate_rep.secure_boot.push(
+                        <bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "tpm" => intermediate_rep.tpm.push(
+                        <bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
                     "disks" => {
                         return std::result::Result::Err(
@@ -20270,6 +20515,21 @@ impl std::str::FromStr for Vm {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "os missing in Vm".to_string())?,
+            firmware: intermediate_rep
+                .firmware
+                .into_iter()
+                .next()
+                .ok_or_else(|| "firmware missing in Vm".to_string())?,
+            secure_boot: intermediate_rep
+                .secure_boot
+                .into_iter()
+                .next()
+                .ok_or_else(|| "secure_boot missing in Vm".to_string())?,
+            tpm: intermediate_rep
+                .tpm
+                .into_iter()
+                .next()
+                .ok_or_else(|| "tpm missing in Vm".to_string())?,
             disks: intermediate_rep
                 .disks
                 .into_iter()
@@ -22164,6 +22424,13 @@ pub struct VmDisk {
 
     #[serde(rename = "readonly")]
     pub readonly: bool,
+
+    /// The host cache mode, when one is set: `none`, `writethrough`, `writeback`, `directsync`, `unsafe`.
+    #[serde(rename = "cache")]
+    #[serde(deserialize_with = "deserialize_optional_nullable")]
+    #[serde(default = "default_optional_nullable")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<Nullable<String>>,
 }
 
 impl VmDisk {
@@ -22177,6 +22444,7 @@ impl VmDisk {
             path: None,
             capacity_bytes: None,
             readonly,
+            cache: None,
         }
     }
 }
@@ -22225,6 +22493,13 @@ impl std::fmt::Display for VmDisk {
             }),
             Some("readonly".to_string()),
             Some(self.readonly.to_string()),
+            self.cache.as_ref().map(|cache| {
+                [
+                    "cache".to_string(),
+                    cache.as_ref().map_or("null".to_string(), |x| x.to_string()),
+                ]
+                .join(",")
+            }),
         ];
 
         write!(
@@ -22253,6 +22528,7 @@ impl std::str::FromStr for VmDisk {
             pub path: Vec<String>,
             pub capacity_bytes: Vec<i64>,
             pub readonly: Vec<bool>,
+            pub cache: Vec<String>,
         }
 
         let mut intermediate_rep = IntermediateRep::default();
@@ -22310,6 +22586,12 @@ impl std::str::FromStr for VmDisk {
                     "readonly" => intermediate_rep.readonly.push(
                         <bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
+                    "cache" => {
+                        return std::result::Result::Err(
+                            "Parsing a nullable type in this style is not supported in VmDisk"
+                                .to_string(),
+                        );
+                    }
                     _ => {
                         return std::result::Result::Err(
                             "Unexpected key while parsing VmDisk".to_string(),
@@ -22345,6 +22627,7 @@ impl std::str::FromStr for VmDisk {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "readonly missing in VmDisk".to_string())?,
+            cache: std::result::Result::Err("Nullable types not supported in VmDisk".to_string())?,
         })
     }
 }
@@ -22381,6 +22664,223 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmDisk> {
                     }
                     std::result::Result::Err(err) => std::result::Result::Err(format!(
                         r#"Unable to convert header value '{value}' into VmDisk - {err}"#
+                    )),
+                }
+            }
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+/// I/O of one disk since the VM started. A counter the hypervisor does not report is null.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmDiskMetrics {
+    /// Guest device name, as in the VM's `disks` (e.g. `vda`, `sda`).
+    #[serde(rename = "target")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub target: String,
+
+    #[serde(rename = "read_bytes")]
+    pub read_bytes: Nullable<i64>,
+
+    #[serde(rename = "write_bytes")]
+    pub write_bytes: Nullable<i64>,
+
+    #[serde(rename = "read_requests")]
+    pub read_requests: Nullable<i64>,
+
+    #[serde(rename = "write_requests")]
+    pub write_requests: Nullable<i64>,
+}
+
+impl VmDiskMetrics {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(
+        target: String,
+        read_bytes: Nullable<i64>,
+        write_bytes: Nullable<i64>,
+        read_requests: Nullable<i64>,
+        write_requests: Nullable<i64>,
+    ) -> VmDiskMetrics {
+        VmDiskMetrics {
+            target,
+            read_bytes,
+            write_bytes,
+            read_requests,
+            write_requests,
+        }
+    }
+}
+
+/// Converts the VmDiskMetrics value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for VmDiskMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            Some("target".to_string()),
+            Some(self.target.to_string()),
+            Some("read_bytes".to_string()),
+            Some(
+                self.read_bytes
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("write_bytes".to_string()),
+            Some(
+                self.write_bytes
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("read_requests".to_string()),
+            Some(
+                self.read_requests
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("write_requests".to_string()),
+            Some(
+                self.write_requests
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a VmDiskMetrics value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for VmDiskMetrics {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub target: Vec<String>,
+            pub read_bytes: Vec<i64>,
+            pub write_bytes: Vec<i64>,
+            pub read_requests: Vec<i64>,
+            pub write_requests: Vec<i64>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing VmDiskMetrics".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    #[allow(clippy::redundant_clone)]
+                    "target" => intermediate_rep.target.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    "read_bytes" => return std::result::Result::Err(
+                        "Parsing a nullable type in this style is not supported in VmDiskMetrics"
+                            .to_string(),
+                    ),
+                    "write_bytes" => return std::result::Result::Err(
+                        "Parsing a nullable type in this style is not supported in VmDiskMetrics"
+                            .to_string(),
+                    ),
+                    "read_requests" => return std::result::Result::Err(
+                        "Parsing a nullable type in this style is not supported in VmDiskMetrics"
+                            .to_string(),
+                    ),
+                    "write_requests" => return std::result::Result::Err(
+                        "Parsing a nullable type in this style is not supported in VmDiskMetrics"
+                            .to_string(),
+                    ),
+                    _ => {
+                        return std::result::Result::Err(
+                            "Unexpected key while parsing VmDiskMetrics".to_string(),
+                        );
+                    }
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(VmDiskMetrics {
+            target: intermediate_rep
+                .target
+                .into_iter()
+                .next()
+                .ok_or_else(|| "target missing in VmDiskMetrics".to_string())?,
+            read_bytes: std::result::Result::Err(
+                "Nullable types not supported in VmDiskMetrics".to_string(),
+            )?,
+            write_bytes: std::result::Result::Err(
+                "Nullable types not supported in VmDiskMetrics".to_string(),
+            )?,
+            read_requests: std::result::Result::Err(
+                "Nullable types not supported in VmDiskMetrics".to_string(),
+            )?,
+            write_requests: std::result::Result::Err(
+                "Nullable types not supported in VmDiskMetrics".to_string(),
+            )?,
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<VmDiskMetrics> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<VmDiskMetrics>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<VmDiskMetrics>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for VmDiskMetrics - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmDiskMetrics> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => {
+                match <VmDiskMetrics as std::str::FromStr>::from_str(value) {
+                    std::result::Result::Ok(value) => {
+                        std::result::Result::Ok(header::IntoHeaderValue(value))
+                    }
+                    std::result::Result::Err(err) => std::result::Result::Err(format!(
+                        r#"Unable to convert header value '{value}' into VmDiskMetrics - {err}"#
                     )),
                 }
             }
@@ -22757,18 +23257,19 @@ pub struct VmFromTemplateRequest {
     )]
     pub name: String,
 
-    /// MiB.
+    /// MiB; default the template's `recommended_memory`, at least its `min_memory`.
     #[serde(rename = "memory")]
     #[validate(range(min = 16u64, max = 4194304u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<u64>,
 
+    /// Default the template's `recommended_vcpus`, at least its `min_vcpus`.
     #[serde(rename = "vcpus")]
     #[validate(range(min = 1u16, max = 256u16))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vcpus: Option<u16>,
 
-    /// GiB.
+    /// GiB; default the template's `recommended_disk`, at least its `min_disk`.
     #[serde(rename = "disk_size")]
     #[validate(range(min = 1u64, max = 65536u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -22813,7 +23314,7 @@ impl VmFromTemplateRequest {
             memory: None,
             vcpus: None,
             disk_size: None,
-            storage_pool: None,
+            storage_pool: Some(r#"default"#.to_string()),
             network: None,
             graphics: None,
             cloud_init: None,
@@ -23524,6 +24025,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmListEnvelo
     }
 }
 
+/// One sample of a running (or paused) VM's resource usage, read from libvirt's domain statistics. Counters (`cpu_time_ns`, the disks' and interfaces' bytes, requests and packets) count from the moment the VM started: they only grow while it runs and start again from zero when it is started again.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct VmMetrics {
@@ -23531,28 +24033,52 @@ pub struct VmMetrics {
     #[validate(custom(function = "check_xss_string"))]
     pub uuid: String,
 
+    /// When the sample was taken.
     #[serde(rename = "timestamp")]
     pub timestamp: chrono::DateTime<chrono::Utc>,
 
+    /// CPU time the VM has used since it started, in nanoseconds: its vCPUs and the hypervisor's own threads for it together.
     #[serde(rename = "cpu_time_ns")]
     pub cpu_time_ns: i64,
 
+    /// CPU time used during the last `cpu_usage_window_ms`, as a share of what all its vCPUs could have used in that time (0 to 100; the hypervisor's own threads can push the measured time above the vCPUs' share, which is shown as 100). The window ends with this sample. It starts at the previous sample Vapor took of this VM, for any client, when that is between 0.2 and 60 seconds old and from the same run of the VM; otherwise Vapor takes two samples 0.2 seconds apart. 0 while the VM is paused.
     #[serde(rename = "cpu_usage_percent")]
+    #[validate(range(min = 0f64, max = 100f64))]
     pub cpu_usage_percent: f64,
 
+    /// Milliseconds between the two samples `cpu_usage_percent` compares: at least 200, at most about 60000.
+    #[serde(rename = "cpu_usage_window_ms")]
+    pub cpu_usage_window_ms: i64,
+
+    /// vCPUs the VM has now.
+    #[serde(rename = "vcpus")]
+    pub vcpus: i32,
+
+    /// Memory in use, by the best measure available, named in `memory_used_source`: `guest`: what the guest's OS uses, installed minus unused memory, as its balloon driver reports them (libvirt's `balloon.available - balloon.unused`; needs a guest with a balloon driver and statistics enabled); else `rss`: the resident memory of the VM's process on the host (`balloon.rss`), which includes the hypervisor's own use and excludes guest memory never touched; else `balloon`: the memory the VM has (`memory_total_bytes`).
     #[serde(rename = "memory_used_bytes")]
     pub memory_used_bytes: i64,
 
+    #[serde(rename = "memory_used_source")]
+    #[validate(nested)]
+    pub memory_used_source: models::MemoryUsedSource,
+
+    /// Memory the VM has now: the balloon's current size (the VM's `memory`, in bytes).
     #[serde(rename = "memory_total_bytes")]
     pub memory_total_bytes: i64,
 
+    /// The most memory the VM can have while it runs (its `max_memory`, in bytes).
+    #[serde(rename = "memory_max_bytes")]
+    pub memory_max_bytes: i64,
+
+    /// Every disk of the VM, cdroms included, in the order of its definition.
     #[serde(rename = "disks")]
     #[validate(nested)]
-    pub disks: Vec<models::VmMetricsDisksInner>,
+    pub disks: Vec<models::VmDiskMetrics>,
 
+    /// Every network interface of the VM, in the order of its definition.
     #[serde(rename = "networks")]
     #[validate(nested)]
-    pub networks: Vec<models::VmMetricsNetworksInner>,
+    pub networks: Vec<models::VmNetworkMetrics>,
 }
 
 impl VmMetrics {
@@ -23562,18 +24088,26 @@ impl VmMetrics {
         timestamp: chrono::DateTime<chrono::Utc>,
         cpu_time_ns: i64,
         cpu_usage_percent: f64,
+        cpu_usage_window_ms: i64,
+        vcpus: i32,
         memory_used_bytes: i64,
+        memory_used_source: models::MemoryUsedSource,
         memory_total_bytes: i64,
-        disks: Vec<models::VmMetricsDisksInner>,
-        networks: Vec<models::VmMetricsNetworksInner>,
+        memory_max_bytes: i64,
+        disks: Vec<models::VmDiskMetrics>,
+        networks: Vec<models::VmNetworkMetrics>,
     ) -> VmMetrics {
         VmMetrics {
             uuid,
             timestamp,
             cpu_time_ns,
             cpu_usage_percent,
+            cpu_usage_window_ms,
+            vcpus,
             memory_used_bytes,
+            memory_used_source,
             memory_total_bytes,
+            memory_max_bytes,
             disks,
             networks,
         }
@@ -23593,10 +24127,17 @@ impl std::fmt::Display for VmMetrics {
             Some(self.cpu_time_ns.to_string()),
             Some("cpu_usage_percent".to_string()),
             Some(self.cpu_usage_percent.to_string()),
+            Some("cpu_usage_window_ms".to_string()),
+            Some(self.cpu_usage_window_ms.to_string()),
+            Some("vcpus".to_string()),
+            Some(self.vcpus.to_string()),
             Some("memory_used_bytes".to_string()),
             Some(self.memory_used_bytes.to_string()),
+            // Skipping memory_used_source in query parameter serialization
             Some("memory_total_bytes".to_string()),
             Some(self.memory_total_bytes.to_string()),
+            Some("memory_max_bytes".to_string()),
+            Some(self.memory_max_bytes.to_string()),
             // Skipping disks in query parameter serialization
 
             // Skipping networks in query parameter serialization
@@ -23625,10 +24166,14 @@ impl std::str::FromStr for VmMetrics {
             pub timestamp: Vec<chrono::DateTime<chrono::Utc>>,
             pub cpu_time_ns: Vec<i64>,
             pub cpu_usage_percent: Vec<f64>,
+            pub cpu_usage_window_ms: Vec<i64>,
+            pub vcpus: Vec<i32>,
             pub memory_used_bytes: Vec<i64>,
+            pub memory_used_source: Vec<models::MemoryUsedSource>,
             pub memory_total_bytes: Vec<i64>,
-            pub disks: Vec<Vec<models::VmMetricsDisksInner>>,
-            pub networks: Vec<Vec<models::VmMetricsNetworksInner>>,
+            pub memory_max_bytes: Vec<i64>,
+            pub disks: Vec<Vec<models::VmDiskMetrics>>,
+            pub networks: Vec<Vec<models::VmNetworkMetrics>>,
         }
 
         let mut intermediate_rep = IntermediateRep::default();
@@ -23668,11 +24213,28 @@ impl std::str::FromStr for VmMetrics {
                         <f64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
                     #[allow(clippy::redundant_clone)]
+                    "cpu_usage_window_ms" => intermediate_rep.cpu_usage_window_ms.push(
+                        <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "vcpus" => intermediate_rep.vcpus.push(
+                        <i32 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
                     "memory_used_bytes" => intermediate_rep.memory_used_bytes.push(
                         <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
                     #[allow(clippy::redundant_clone)]
+                    "memory_used_source" => intermediate_rep.memory_used_source.push(
+                        <models::MemoryUsedSource as std::str::FromStr>::from_str(val)
+                            .map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
                     "memory_total_bytes" => intermediate_rep.memory_total_bytes.push(
+                        <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "memory_max_bytes" => intermediate_rep.memory_max_bytes.push(
                         <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
                     "disks" => {
@@ -23721,16 +24283,36 @@ impl std::str::FromStr for VmMetrics {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "cpu_usage_percent missing in VmMetrics".to_string())?,
+            cpu_usage_window_ms: intermediate_rep
+                .cpu_usage_window_ms
+                .into_iter()
+                .next()
+                .ok_or_else(|| "cpu_usage_window_ms missing in VmMetrics".to_string())?,
+            vcpus: intermediate_rep
+                .vcpus
+                .into_iter()
+                .next()
+                .ok_or_else(|| "vcpus missing in VmMetrics".to_string())?,
             memory_used_bytes: intermediate_rep
                 .memory_used_bytes
                 .into_iter()
                 .next()
                 .ok_or_else(|| "memory_used_bytes missing in VmMetrics".to_string())?,
+            memory_used_source: intermediate_rep
+                .memory_used_source
+                .into_iter()
+                .next()
+                .ok_or_else(|| "memory_used_source missing in VmMetrics".to_string())?,
             memory_total_bytes: intermediate_rep
                 .memory_total_bytes
                 .into_iter()
                 .next()
                 .ok_or_else(|| "memory_total_bytes missing in VmMetrics".to_string())?,
+            memory_max_bytes: intermediate_rep
+                .memory_max_bytes
+                .into_iter()
+                .next()
+                .ok_or_else(|| "memory_max_bytes missing in VmMetrics".to_string())?,
             disks: intermediate_rep
                 .disks
                 .into_iter()
@@ -23777,213 +24359,6 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmMetrics> {
                     }
                     std::result::Result::Err(err) => std::result::Result::Err(format!(
                         r#"Unable to convert header value '{value}' into VmMetrics - {err}"#
-                    )),
-                }
-            }
-            std::result::Result::Err(e) => std::result::Result::Err(format!(
-                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
-            )),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
-#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
-pub struct VmMetricsDisksInner {
-    #[serde(rename = "target")]
-    #[validate(custom(function = "check_xss_string"))]
-    pub target: String,
-
-    #[serde(rename = "read_bytes")]
-    pub read_bytes: i64,
-
-    #[serde(rename = "write_bytes")]
-    pub write_bytes: i64,
-
-    #[serde(rename = "read_requests")]
-    pub read_requests: i64,
-
-    #[serde(rename = "write_requests")]
-    pub write_requests: i64,
-}
-
-impl VmMetricsDisksInner {
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        target: String,
-        read_bytes: i64,
-        write_bytes: i64,
-        read_requests: i64,
-        write_requests: i64,
-    ) -> VmMetricsDisksInner {
-        VmMetricsDisksInner {
-            target,
-            read_bytes,
-            write_bytes,
-            read_requests,
-            write_requests,
-        }
-    }
-}
-
-/// Converts the VmMetricsDisksInner value to the Query Parameters representation (style=form, explode=false)
-/// specified in https://swagger.io/docs/specification/serialization/
-/// Should be implemented in a serde serializer
-impl std::fmt::Display for VmMetricsDisksInner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let params: Vec<Option<String>> = vec![
-            Some("target".to_string()),
-            Some(self.target.to_string()),
-            Some("read_bytes".to_string()),
-            Some(self.read_bytes.to_string()),
-            Some("write_bytes".to_string()),
-            Some(self.write_bytes.to_string()),
-            Some("read_requests".to_string()),
-            Some(self.read_requests.to_string()),
-            Some("write_requests".to_string()),
-            Some(self.write_requests.to_string()),
-        ];
-
-        write!(
-            f,
-            "{}",
-            params.into_iter().flatten().collect::<Vec<_>>().join(",")
-        )
-    }
-}
-
-/// Converts Query Parameters representation (style=form, explode=false) to a VmMetricsDisksInner value
-/// as specified in https://swagger.io/docs/specification/serialization/
-/// Should be implemented in a serde deserializer
-impl std::str::FromStr for VmMetricsDisksInner {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        /// An intermediate representation of the struct to use for parsing.
-        #[derive(Default)]
-        #[allow(dead_code)]
-        struct IntermediateRep {
-            pub target: Vec<String>,
-            pub read_bytes: Vec<i64>,
-            pub write_bytes: Vec<i64>,
-            pub read_requests: Vec<i64>,
-            pub write_requests: Vec<i64>,
-        }
-
-        let mut intermediate_rep = IntermediateRep::default();
-
-        // Parse into intermediate representation
-        let mut string_iter = s.split(',');
-        let mut key_result = string_iter.next();
-
-        while key_result.is_some() {
-            let val = match string_iter.next() {
-                Some(x) => x,
-                None => {
-                    return std::result::Result::Err(
-                        "Missing value while parsing VmMetricsDisksInner".to_string(),
-                    );
-                }
-            };
-
-            if let Some(key) = key_result {
-                #[allow(clippy::match_single_binding)]
-                match key {
-                    #[allow(clippy::redundant_clone)]
-                    "target" => intermediate_rep.target.push(
-                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
-                    ),
-                    #[allow(clippy::redundant_clone)]
-                    "read_bytes" => intermediate_rep.read_bytes.push(
-                        <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
-                    ),
-                    #[allow(clippy::redundant_clone)]
-                    "write_bytes" => intermediate_rep.write_bytes.push(
-                        <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
-                    ),
-                    #[allow(clippy::redundant_clone)]
-                    "read_requests" => intermediate_rep.read_requests.push(
-                        <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
-                    ),
-                    #[allow(clippy::redundant_clone)]
-                    "write_requests" => intermediate_rep.write_requests.push(
-                        <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
-                    ),
-                    _ => {
-                        return std::result::Result::Err(
-                            "Unexpected key while parsing VmMetricsDisksInner".to_string(),
-                        );
-                    }
-                }
-            }
-
-            // Get the next key
-            key_result = string_iter.next();
-        }
-
-        // Use the intermediate representation to return the struct
-        std::result::Result::Ok(VmMetricsDisksInner {
-            target: intermediate_rep
-                .target
-                .into_iter()
-                .next()
-                .ok_or_else(|| "target missing in VmMetricsDisksInner".to_string())?,
-            read_bytes: intermediate_rep
-                .read_bytes
-                .into_iter()
-                .next()
-                .ok_or_else(|| "read_bytes missing in VmMetricsDisksInner".to_string())?,
-            write_bytes: intermediate_rep
-                .write_bytes
-                .into_iter()
-                .next()
-                .ok_or_else(|| "write_bytes missing in VmMetricsDisksInner".to_string())?,
-            read_requests: intermediate_rep
-                .read_requests
-                .into_iter()
-                .next()
-                .ok_or_else(|| "read_requests missing in VmMetricsDisksInner".to_string())?,
-            write_requests: intermediate_rep
-                .write_requests
-                .into_iter()
-                .next()
-                .ok_or_else(|| "write_requests missing in VmMetricsDisksInner".to_string())?,
-        })
-    }
-}
-
-// Methods for converting between header::IntoHeaderValue<VmMetricsDisksInner> and HeaderValue
-
-#[cfg(feature = "server")]
-impl std::convert::TryFrom<header::IntoHeaderValue<VmMetricsDisksInner>> for HeaderValue {
-    type Error = String;
-
-    fn try_from(
-        hdr_value: header::IntoHeaderValue<VmMetricsDisksInner>,
-    ) -> std::result::Result<Self, Self::Error> {
-        let hdr_value = hdr_value.to_string();
-        match HeaderValue::from_str(&hdr_value) {
-            std::result::Result::Ok(value) => std::result::Result::Ok(value),
-            std::result::Result::Err(e) => std::result::Result::Err(format!(
-                r#"Invalid header value for VmMetricsDisksInner - value: {hdr_value} is invalid {e}"#
-            )),
-        }
-    }
-}
-
-#[cfg(feature = "server")]
-impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmMetricsDisksInner> {
-    type Error = String;
-
-    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
-        match hdr_value.to_str() {
-            std::result::Result::Ok(value) => {
-                match <VmMetricsDisksInner as std::str::FromStr>::from_str(value) {
-                    std::result::Result::Ok(value) => {
-                        std::result::Result::Ok(header::IntoHeaderValue(value))
-                    }
-                    std::result::Result::Err(err) => std::result::Result::Err(format!(
-                        r#"Unable to convert header value '{value}' into VmMetricsDisksInner - {err}"#
                     )),
                 }
             }
@@ -24145,218 +24520,6 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmMetricsEnv
                     }
                     std::result::Result::Err(err) => std::result::Result::Err(format!(
                         r#"Unable to convert header value '{value}' into VmMetricsEnvelope - {err}"#
-                    )),
-                }
-            }
-            std::result::Result::Err(e) => std::result::Result::Err(format!(
-                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
-            )),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
-#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
-pub struct VmMetricsNetworksInner {
-    #[serde(rename = "device")]
-    #[validate(custom(function = "check_xss_string"))]
-    pub device: String,
-
-    #[serde(rename = "mac")]
-    #[serde(deserialize_with = "deserialize_optional_nullable")]
-    #[serde(default = "default_optional_nullable")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mac: Option<Nullable<String>>,
-
-    #[serde(rename = "rx_bytes")]
-    pub rx_bytes: i64,
-
-    #[serde(rename = "tx_bytes")]
-    pub tx_bytes: i64,
-
-    #[serde(rename = "rx_packets")]
-    pub rx_packets: i64,
-
-    #[serde(rename = "tx_packets")]
-    pub tx_packets: i64,
-}
-
-impl VmMetricsNetworksInner {
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        device: String,
-        rx_bytes: i64,
-        tx_bytes: i64,
-        rx_packets: i64,
-        tx_packets: i64,
-    ) -> VmMetricsNetworksInner {
-        VmMetricsNetworksInner {
-            device,
-            mac: None,
-            rx_bytes,
-            tx_bytes,
-            rx_packets,
-            tx_packets,
-        }
-    }
-}
-
-/// Converts the VmMetricsNetworksInner value to the Query Parameters representation (style=form, explode=false)
-/// specified in https://swagger.io/docs/specification/serialization/
-/// Should be implemented in a serde serializer
-impl std::fmt::Display for VmMetricsNetworksInner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let params: Vec<Option<String>> = vec![
-            Some("device".to_string()),
-            Some(self.device.to_string()),
-            self.mac.as_ref().map(|mac| {
-                [
-                    "mac".to_string(),
-                    mac.as_ref().map_or("null".to_string(), |x| x.to_string()),
-                ]
-                .join(",")
-            }),
-            Some("rx_bytes".to_string()),
-            Some(self.rx_bytes.to_string()),
-            Some("tx_bytes".to_string()),
-            Some(self.tx_bytes.to_string()),
-            Some("rx_packets".to_string()),
-            Some(self.rx_packets.to_string()),
-            Some("tx_packets".to_string()),
-            Some(self.tx_packets.to_string()),
-        ];
-
-        write!(
-            f,
-            "{}",
-            params.into_iter().flatten().collect::<Vec<_>>().join(",")
-        )
-    }
-}
-
-/// Converts Query Parameters representation (style=form, explode=false) to a VmMetricsNetworksInner value
-/// as specified in https://swagger.io/docs/specification/serialization/
-/// Should be implemented in a serde deserializer
-impl std::str::FromStr for VmMetricsNetworksInner {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        /// An intermediate representation of the struct to use for parsing.
-        #[derive(Default)]
-        #[allow(dead_code)]
-        struct IntermediateRep {
-            pub device: Vec<String>,
-            pub mac: Vec<String>,
-            pub rx_bytes: Vec<i64>,
-            pub tx_bytes: Vec<i64>,
-            pub rx_packets: Vec<i64>,
-            pub tx_packets: Vec<i64>,
-        }
-
-        let mut intermediate_rep = IntermediateRep::default();
-
-        // Parse into intermediate representation
-        let mut string_iter = s.split(',');
-        let mut key_result = string_iter.next();
-
-        while key_result.is_some() {
-            let val = match string_iter.next() {
-                Some(x) => x,
-                None => {
-                    return std::result::Result::Err(
-                        "Missing value while parsing VmMetricsNetworksInner".to_string(),
-                    );
-                }
-            };
-
-            if let Some(key) = key_result {
-                #[allow(clippy::match_single_binding)]
-                match key {
-                    #[allow(clippy::redundant_clone)]
-                    "device" => intermediate_rep.device.push(<String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
-                    "mac" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in VmMetricsNetworksInner".to_string()),
-                    #[allow(clippy::redundant_clone)]
-                    "rx_bytes" => intermediate_rep.rx_bytes.push(<i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
-                    #[allow(clippy::redundant_clone)]
-                    "tx_bytes" => intermediate_rep.tx_bytes.push(<i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
-                    #[allow(clippy::redundant_clone)]
-                    "rx_packets" => intermediate_rep.rx_packets.push(<i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
-                    #[allow(clippy::redundant_clone)]
-                    "tx_packets" => intermediate_rep.tx_packets.push(<i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
-                    _ => return std::result::Result::Err("Unexpected key while parsing VmMetricsNetworksInner".to_string())
-                }
-            }
-
-            // Get the next key
-            key_result = string_iter.next();
-        }
-
-        // Use the intermediate representation to return the struct
-        std::result::Result::Ok(VmMetricsNetworksInner {
-            device: intermediate_rep
-                .device
-                .into_iter()
-                .next()
-                .ok_or_else(|| "device missing in VmMetricsNetworksInner".to_string())?,
-            mac: std::result::Result::Err(
-                "Nullable types not supported in VmMetricsNetworksInner".to_string(),
-            )?,
-            rx_bytes: intermediate_rep
-                .rx_bytes
-                .into_iter()
-                .next()
-                .ok_or_else(|| "rx_bytes missing in VmMetricsNetworksInner".to_string())?,
-            tx_bytes: intermediate_rep
-                .tx_bytes
-                .into_iter()
-                .next()
-                .ok_or_else(|| "tx_bytes missing in VmMetricsNetworksInner".to_string())?,
-            rx_packets: intermediate_rep
-                .rx_packets
-                .into_iter()
-                .next()
-                .ok_or_else(|| "rx_packets missing in VmMetricsNetworksInner".to_string())?,
-            tx_packets: intermediate_rep
-                .tx_packets
-                .into_iter()
-                .next()
-                .ok_or_else(|| "tx_packets missing in VmMetricsNetworksInner".to_string())?,
-        })
-    }
-}
-
-// Methods for converting between header::IntoHeaderValue<VmMetricsNetworksInner> and HeaderValue
-
-#[cfg(feature = "server")]
-impl std::convert::TryFrom<header::IntoHeaderValue<VmMetricsNetworksInner>> for HeaderValue {
-    type Error = String;
-
-    fn try_from(
-        hdr_value: header::IntoHeaderValue<VmMetricsNetworksInner>,
-    ) -> std::result::Result<Self, Self::Error> {
-        let hdr_value = hdr_value.to_string();
-        match HeaderValue::from_str(&hdr_value) {
-            std::result::Result::Ok(value) => std::result::Result::Ok(value),
-            std::result::Result::Err(e) => std::result::Result::Err(format!(
-                r#"Invalid header value for VmMetricsNetworksInner - value: {hdr_value} is invalid {e}"#
-            )),
-        }
-    }
-}
-
-#[cfg(feature = "server")]
-impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmMetricsNetworksInner> {
-    type Error = String;
-
-    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
-        match hdr_value.to_str() {
-            std::result::Result::Ok(value) => {
-                match <VmMetricsNetworksInner as std::str::FromStr>::from_str(value) {
-                    std::result::Result::Ok(value) => {
-                        std::result::Result::Ok(header::IntoHeaderValue(value))
-                    }
-                    std::result::Result::Err(err) => std::result::Result::Err(format!(
-                        r#"Unable to convert header value '{value}' into VmMetricsNetworksInner - {err}"#
                     )),
                 }
             }
@@ -24567,6 +24730,222 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmNetwork> {
                     }
                     std::result::Result::Err(err) => std::result::Result::Err(format!(
                         r#"Unable to convert header value '{value}' into VmNetwork - {err}"#
+                    )),
+                }
+            }
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+/// Traffic of one network interface since the VM started, counted on the host side: `rx` is what the VM received, `tx` what it sent. An interface without a host device (`user` networking on QEMU) has no counters: `device` and the counters are null.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmNetworkMetrics {
+    /// The host-side device, e.g. `vnet3`.
+    #[serde(rename = "device")]
+    pub device: Nullable<String>,
+
+    /// The interface's MAC address, as in the VM's `networks`.
+    #[serde(rename = "mac")]
+    pub mac: Nullable<String>,
+
+    #[serde(rename = "rx_bytes")]
+    pub rx_bytes: Nullable<i64>,
+
+    #[serde(rename = "tx_bytes")]
+    pub tx_bytes: Nullable<i64>,
+
+    #[serde(rename = "rx_packets")]
+    pub rx_packets: Nullable<i64>,
+
+    #[serde(rename = "tx_packets")]
+    pub tx_packets: Nullable<i64>,
+}
+
+impl VmNetworkMetrics {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(
+        device: Nullable<String>,
+        mac: Nullable<String>,
+        rx_bytes: Nullable<i64>,
+        tx_bytes: Nullable<i64>,
+        rx_packets: Nullable<i64>,
+        tx_packets: Nullable<i64>,
+    ) -> VmNetworkMetrics {
+        VmNetworkMetrics {
+            device,
+            mac,
+            rx_bytes,
+            tx_bytes,
+            rx_packets,
+            tx_packets,
+        }
+    }
+}
+
+/// Converts the VmNetworkMetrics value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for VmNetworkMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            Some("device".to_string()),
+            Some(
+                self.device
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("mac".to_string()),
+            Some(
+                self.mac
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("rx_bytes".to_string()),
+            Some(
+                self.rx_bytes
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("tx_bytes".to_string()),
+            Some(
+                self.tx_bytes
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("rx_packets".to_string()),
+            Some(
+                self.rx_packets
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("tx_packets".to_string()),
+            Some(
+                self.tx_packets
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a VmNetworkMetrics value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for VmNetworkMetrics {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub device: Vec<String>,
+            pub mac: Vec<String>,
+            pub rx_bytes: Vec<i64>,
+            pub tx_bytes: Vec<i64>,
+            pub rx_packets: Vec<i64>,
+            pub tx_packets: Vec<i64>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing VmNetworkMetrics".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    "device" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in VmNetworkMetrics".to_string()),
+                    "mac" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in VmNetworkMetrics".to_string()),
+                    "rx_bytes" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in VmNetworkMetrics".to_string()),
+                    "tx_bytes" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in VmNetworkMetrics".to_string()),
+                    "rx_packets" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in VmNetworkMetrics".to_string()),
+                    "tx_packets" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in VmNetworkMetrics".to_string()),
+                    _ => return std::result::Result::Err("Unexpected key while parsing VmNetworkMetrics".to_string())
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(VmNetworkMetrics {
+            device: std::result::Result::Err(
+                "Nullable types not supported in VmNetworkMetrics".to_string(),
+            )?,
+            mac: std::result::Result::Err(
+                "Nullable types not supported in VmNetworkMetrics".to_string(),
+            )?,
+            rx_bytes: std::result::Result::Err(
+                "Nullable types not supported in VmNetworkMetrics".to_string(),
+            )?,
+            tx_bytes: std::result::Result::Err(
+                "Nullable types not supported in VmNetworkMetrics".to_string(),
+            )?,
+            rx_packets: std::result::Result::Err(
+                "Nullable types not supported in VmNetworkMetrics".to_string(),
+            )?,
+            tx_packets: std::result::Result::Err(
+                "Nullable types not supported in VmNetworkMetrics".to_string(),
+            )?,
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<VmNetworkMetrics> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<VmNetworkMetrics>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<VmNetworkMetrics>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for VmNetworkMetrics - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmNetworkMetrics> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => {
+                match <VmNetworkMetrics as std::str::FromStr>::from_str(value) {
+                    std::result::Result::Ok(value) => {
+                        std::result::Result::Ok(header::IntoHeaderValue(value))
+                    }
+                    std::result::Result::Err(err) => std::result::Result::Err(format!(
+                        r#"Unable to convert header value '{value}' into VmNetworkMetrics - {err}"#
                     )),
                 }
             }

@@ -65,6 +65,46 @@ const MIGRATIONS: &[(i64, &str)] = &[
          expires_at     TEXT NOT NULL
      );",
     ),
+    (
+        3,
+        "CREATE TABLE vm_templates (
+         id                      INTEGER PRIMARY KEY AUTOINCREMENT,
+         name                    TEXT NOT NULL UNIQUE,
+         display_name            TEXT NOT NULL,
+         description             TEXT,
+         os_type                 TEXT NOT NULL,
+         os_variant              TEXT NOT NULL,
+         min_memory_mib          INTEGER NOT NULL,
+         recommended_memory_mib  INTEGER NOT NULL,
+         min_vcpus               INTEGER NOT NULL,
+         recommended_vcpus       INTEGER NOT NULL,
+         min_disk_gib            INTEGER NOT NULL,
+         recommended_disk_gib    INTEGER NOT NULL,
+         disk_bus                TEXT NOT NULL,
+         network_model           TEXT NOT NULL,
+         uefi                    INTEGER NOT NULL,
+         secure_boot             INTEGER NOT NULL,
+         tpm                     INTEGER NOT NULL,
+         virtio_drivers          INTEGER NOT NULL,
+         cloud_init_support      INTEGER NOT NULL,
+         default_user            TEXT,
+         icon                    TEXT,
+         tags                    TEXT NOT NULL,
+         is_active               INTEGER NOT NULL,
+         created_at              TEXT NOT NULL,
+         updated_at              TEXT NOT NULL,
+         CHECK (min_memory_mib <= recommended_memory_mib),
+         CHECK (min_vcpus <= recommended_vcpus),
+         CHECK (min_disk_gib <= recommended_disk_gib)
+     );
+     CREATE TABLE vm_template_links (
+         vm_uuid      TEXT PRIMARY KEY,
+         vm_name      TEXT NOT NULL,
+         template_id  INTEGER NOT NULL,
+         created_at   TEXT NOT NULL
+     );
+     CREATE INDEX vm_template_links_by_template ON vm_template_links(template_id);",
+    ),
 ];
 
 /// A handle on the database. Statements are short, so one connection behind a

@@ -13,5 +13,6 @@ pub mod db;
 pub mod error;
 pub mod iso_store;
 pub mod operations;
+pub mod template_store;
 
 pub use error::{Error, Refusal, Result};

@@ -26,6 +26,7 @@ mockall::mock! {
         fn create_dir_pool(&self, name: &str, path: &str) -> Result<StoragePool>;
         fn create_volume(&self, pool: &str, spec: &VolumeSpec) -> Result<StorageVolume>;
         fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume>;
+        fn clone_volume(&self, pool: &str, source_path: &str, name: &str, format: DiskFormat) -> Result<StorageVolume>;
         fn delete_volume_by_path(&self, path: &str) -> Result<()>;
         fn list_pools(&self) -> Result<Vec<StoragePool>>;
         fn define_pool(&self, spec: &PoolSpec) -> Result<StoragePool>;
@@ -35,8 +36,18 @@ mockall::mock! {
         fn lookup_volume(&self, pool: &str, name: &str) -> Result<VolumeDetails>;
         fn delete_volume(&self, pool: &str, name: &str) -> Result<()>;
     }
-    impl SnapshotBackend for Hv {}
-    impl MetricsBackend for Hv {}
+    impl SnapshotBackend for Hv {
+        fn snapshot_facts(&self, uuid: &str) -> Result<SnapshotFacts>;
+        fn list_snapshots(&self, uuid: &str) -> Result<Vec<SnapshotInfo>>;
+        fn lookup_snapshot(&self, uuid: &str, name: &str) -> Result<SnapshotInfo>;
+        fn create_snapshot(&self, uuid: &str, spec: &SnapshotSpec) -> Result<SnapshotInfo>;
+        fn delete_snapshot(&self, uuid: &str, name: &str) -> Result<()>;
+        fn revert_snapshot(&self, uuid: &str, name: &str) -> Result<()>;
+    }
+    impl MetricsBackend for Hv {
+        fn domain_stats(&self, uuid: &str) -> Result<DomainStats>;
+    }
+    impl MigrationBackend for Hv {}
     impl NetworkBackend for Hv {
         fn list_networks(&self) -> Result<Vec<Network>>;
         fn lookup_network(&self, name: &str) -> Result<Network>;
@@ -165,6 +176,9 @@ async fn a_failed_autostart_undefines_and_deletes_the_volume() {
             disks: vec![],
             interfaces: vec![],
             graphics: vec![],
+            firmware: "bios".into(),
+            secure_boot: false,
+            tpm: false,
             metadata: spec.metadata.clone(),
         })
     });

@@ -16,6 +16,7 @@
 
 mod error;
 mod metrics;
+mod migration;
 mod network;
 mod snapshot;
 mod storage;
@@ -23,6 +24,7 @@ mod types;
 
 pub use error::{HypervisorError, HypervisorErrorKind, Result};
 pub use metrics::*;
+pub use migration::*;
 pub use network::*;
 pub use snapshot::*;
 pub use storage::*;
@@ -30,11 +32,11 @@ pub use types::*;
 
 /// A virtualization backend. See the crate docs for the rules implementations follow.
 ///
-/// Domains are this trait's own methods; storage, networks, snapshots and
-/// metrics are its supertraits, one per area, so that each area lives in its
+/// Domains are this trait's own methods; storage, networks, snapshots,
+/// metrics and migration are its supertraits, one per area, so that each area lives in its
 /// own files in every backend.
 pub trait Hypervisor:
-    Send + Sync + StorageBackend + NetworkBackend + SnapshotBackend + MetricsBackend
+    Send + Sync + StorageBackend + NetworkBackend + SnapshotBackend + MetricsBackend + MigrationBackend
 {
     /// What this backend is and what the host offers.
     fn host_info(&self) -> Result<HostInfo>;

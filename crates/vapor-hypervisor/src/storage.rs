@@ -1,6 +1,6 @@
 //! Storage pools and volumes.
 
-use crate::{Result, StoragePool, StorageVolume, VolumeSpec};
+use crate::{DiskFormat, Result, StoragePool, StorageVolume, VolumeSpec};
 
 /// The kinds of pool Vapor can define.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,6 +79,17 @@ pub trait StorageBackend {
 
     /// A volume by its path on the host. `NotFound` when no active pool holds it.
     fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume>;
+
+    /// Creates volume `name` in `pool` as a copy of the volume at `source_path`
+    /// (`virStorageVolCreateXMLFrom`), converting to `format`. `NotFound` when
+    /// no pool holds the source; `AlreadyExists` when the name is taken.
+    fn clone_volume(
+        &self,
+        pool: &str,
+        source_path: &str,
+        name: &str,
+        format: DiskFormat,
+    ) -> Result<StorageVolume>;
 
     /// Deletes a volume by its path on the host. `NotFound` when no active pool holds it.
     fn delete_volume_by_path(&self, path: &str) -> Result<()>;

@@ -117,6 +117,39 @@ impl DiskBus {
     }
 }
 
+/// How the host caches a disk's I/O (libvirt's `<driver cache=…>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DiskCache {
+    None,
+    Writethrough,
+    Writeback,
+    Directsync,
+    Unsafe,
+}
+
+impl DiskCache {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiskCache::None => "none",
+            DiskCache::Writethrough => "writethrough",
+            DiskCache::Writeback => "writeback",
+            DiskCache::Directsync => "directsync",
+            DiskCache::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// The firmware a domain boots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Firmware {
+    /// Legacy BIOS (SeaBIOS).
+    #[default]
+    Bios,
+    /// UEFI (OVMF), chosen by libvirt's firmware auto-selection. With
+    /// `secure_boot`, a build with Secure Boot and enrolled keys, and SMM on.
+    Efi { secure_boot: bool },
+}
+
 /// A disk to attach to a new domain. The file (or volume) must exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskSpec {
@@ -128,6 +161,8 @@ pub struct DiskSpec {
     /// Guest device name, e.g. `vda` or `sda`.
     pub target: String,
     pub readonly: bool,
+    /// `None`: the hypervisor's default.
+    pub cache: Option<DiskCache>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -204,6 +239,9 @@ pub struct VaporMetadata {
     pub updated_at: Option<String>,
     /// Paths of volumes Vapor created for this domain; removed with it on request.
     pub owned_volumes: Vec<String>,
+    /// Paths of volumes that exist only for this domain (a cloud-init seed);
+    /// always removed with it.
+    pub ephemeral_volumes: Vec<String>,
 }
 
 /// Everything needed to define a new domain.
@@ -221,6 +259,9 @@ pub struct DomainSpec {
     pub graphics: Vec<GraphicsSpec>,
     /// Boot order, first tried first.
     pub boot: Vec<BootDevice>,
+    pub firmware: Firmware,
+    /// An emulated TPM 2.0 (swtpm).
+    pub tpm: bool,
     pub metadata: VaporMetadata,
 }
 
@@ -240,6 +281,8 @@ pub struct DiskInfo {
     pub format: Option<String>,
     pub path: Option<String>,
     pub readonly: bool,
+    /// The cache mode, when one is set.
+    pub cache: Option<String>,
     /// Virtual size of the image; `None` when the backend cannot tell (e.g. an empty cdrom).
     pub capacity_bytes: Option<u64>,
 }
@@ -280,6 +323,10 @@ pub struct Domain {
     pub disks: Vec<DiskInfo>,
     pub interfaces: Vec<InterfaceInfo>,
     pub graphics: Vec<GraphicsInfo>,
+    /// `efi` or `bios`.
+    pub firmware: String,
+    pub secure_boot: bool,
+    pub tpm: bool,
     pub metadata: VaporMetadata,
 }
 

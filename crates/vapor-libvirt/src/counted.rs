@@ -208,6 +208,22 @@ impl<'a> Pool<'a> {
             calls: self.calls,
         })
     }
+
+    /// `virStorageVolCreateXMLFrom`: a new volume in this pool holding a copy of `source`.
+    pub(crate) fn clone_volume_xml(
+        &self,
+        xml: &str,
+        source: &Vol<'_>,
+        flags: u32,
+    ) -> Result<Vol<'a>, VirtError> {
+        let raw = counted(self.calls, || {
+            StorageVol::create_xml_from(&self.raw, xml, &source.raw, flags)
+        })?;
+        Ok(Vol {
+            raw,
+            calls: self.calls,
+        })
+    }
 }
 
 /// A storage volume whose calls are counted.
@@ -275,5 +291,118 @@ impl Net<'_> {
     /// `virNetworkGetDHCPLeases`, through [`crate::network::dhcp_leases`].
     pub(crate) fn dhcp_leases(&self) -> Result<Vec<vapor_hypervisor::DhcpLease>, VirtError> {
         counted(self.calls, || crate::network::dhcp_leases(&self.raw))
+    }
+}
+
+// ------------------------------------------------------------------- metrics
+//
+// Domain statistics. `virDomainListGetStats` for one domain has no `virt`
+// binding; its raw call lives in `metrics.rs` ([`crate::metrics::domain_stats`])
+// and is reached only from here, counted like the rest. Releasing what it
+// returns (`virDomainStatsRecordListFree`) is not counted.
+
+/// Statistics calls on a domain.
+impl Dom<'_> {
+    libvirt_calls! {
+        fn info(&self) -> virt::domain::DomainInfo;
+        fn block_stats(&self, disk: &str) -> virt::domain::BlockStats;
+        fn interface_stats(&self, path: &str) -> virt::domain::InterfaceStats;
+    }
+
+    /// `virDomainGetID` (answered locally); `None` for an inactive domain.
+    pub(crate) fn id(&self) -> Option<u32> {
+        counted(self.calls, || self.raw.id())
+    }
+
+    /// `virDomainListGetStats` for this domain alone, through
+    /// [`crate::metrics::domain_stats`].
+    pub(crate) fn stats(
+        &self,
+        groups: u32,
+    ) -> Result<Vec<(String, crate::metrics::Param)>, VirtError> {
+        counted(self.calls, || {
+            crate::metrics::domain_stats(&self.raw, groups)
+        })
+    }
+}
+
+// ----------------------------------------------------------------- snapshots
+//
+// Domain snapshots. `virDomainSnapshotFree`, which releases a snapshot
+// handle when its wrapper is dropped, is not counted.
+
+/// Snapshot calls on a domain.
+impl<'a> Dom<'a> {
+    /// `virDomainListAllSnapshots`: one call for the whole list.
+    pub(crate) fn list_all_snapshots(&self, flags: u32) -> Result<Vec<Snap<'a>>, VirtError> {
+        let all = counted(self.calls, || self.raw.list_all_snapshots(flags))?;
+        Ok(all
+            .into_iter()
+            .map(|raw| Snap {
+                raw,
+                calls: self.calls,
+            })
+            .collect())
+    }
+
+    /// `virDomainSnapshotLookupByName`.
+    pub(crate) fn lookup_snapshot_by_name(
+        &self,
+        name: &str,
+        flags: u32,
+    ) -> Result<Snap<'a>, VirtError> {
+        let raw = counted(self.calls, || {
+            Domain::lookup_snapshot_by_name(&self.raw, name, flags)
+        })?;
+        Ok(Snap {
+            raw,
+            calls: self.calls,
+        })
+    }
+
+    /// `virDomainSnapshotCreateXML`.
+    pub(crate) fn create_snapshot_xml(&self, xml: &str, flags: u32) -> Result<Snap<'a>, VirtError> {
+        let raw = counted(self.calls, || self.raw.create_snapshot_xml(xml, flags))?;
+        Ok(Snap {
+            raw,
+            calls: self.calls,
+        })
+    }
+
+    /// `virDomainSnapshotCurrent`.
+    pub(crate) fn current_snapshot(&self, flags: u32) -> Result<Snap<'a>, VirtError> {
+        let raw = counted(self.calls, || self.raw.current_snapshot(flags))?;
+        Ok(Snap {
+            raw,
+            calls: self.calls,
+        })
+    }
+}
+
+/// A domain snapshot whose calls are counted.
+pub(crate) struct Snap<'a> {
+    raw: virt::domain_snapshot::DomainSnapshot,
+    calls: &'a AtomicU64,
+}
+
+impl<'a> Snap<'a> {
+    libvirt_calls! {
+        fn name(&self) -> String;
+        fn xml_desc(&self, flags: u32) -> String;
+        fn is_current(&self, flags: u32) -> bool;
+        fn revert(&self, flags: u32) -> ();
+        fn delete(&self, flags: u32) -> ();
+    }
+
+    /// `virDomainSnapshotListAllChildren`: one call for the whole list.
+    pub(crate) fn list_all_children(&self, flags: u32) -> Result<Vec<Snap<'a>>, VirtError> {
+        let all = counted(self.calls, || self.raw.list_all_children(flags))?;
+        Ok(all
+            .into_iter()
+            .map(|raw| Snap {
+                raw,
+                calls: self.calls,
+            })
+            .collect())
     }
 }

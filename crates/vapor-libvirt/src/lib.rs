@@ -32,6 +32,7 @@ mod counted;
 mod error;
 mod ffi;
 mod metrics;
+mod migration;
 mod network;
 mod snapshot;
 mod storage;

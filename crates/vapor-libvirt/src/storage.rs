@@ -9,8 +9,8 @@
 
 use tracing::debug;
 use vapor_hypervisor::{
-    is_safe_volume_name, HypervisorError, HypervisorErrorKind, PoolAction, PoolSpec, PoolType,
-    StorageBackend, StoragePool, StorageVolume, VolumeDetails, VolumeSpec,
+    is_safe_volume_name, DiskFormat, HypervisorError, HypervisorErrorKind, PoolAction, PoolSpec,
+    PoolType, StorageBackend, StoragePool, StorageVolume, VolumeDetails, VolumeSpec,
 };
 use virt::error::{Error as VirtError, ErrorDomain, ErrorNumber};
 
@@ -74,6 +74,43 @@ impl StorageBackend for LibvirtHypervisor {
                 Err(e) => return Err(e.into()),
             }
             let vol = p.create_volume_xml(&definition, 0)?;
+            read_volume(&vol)
+        })
+    }
+
+    fn clone_volume(
+        &self,
+        pool: &str,
+        source_path: &str,
+        name: &str,
+        format: DiskFormat,
+    ) -> Result<StorageVolume, HypervisorError> {
+        if !is_safe_volume_name(name) {
+            return Err(HypervisorError::invalid_argument(format!(
+                "invalid volume name '{name}'"
+            )));
+        }
+        self.conn.call(|c| {
+            let source = c.lookup_storage_vol_by_path(source_path)?;
+            let capacity_bytes = source.info()?.capacity;
+            let p = c.lookup_storage_pool_by_name(pool)?;
+            match p.lookup_storage_vol_by_name(name) {
+                Ok(_) => {
+                    return Err(HypervisorError::already_exists(format!(
+                        "volume '{name}' already exists in pool '{pool}'"
+                    ))
+                    .into())
+                }
+                Err(e) if e.code().is(ErrorNumber::NoStorageVolume) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let spec = VolumeSpec {
+                name: name.to_owned(),
+                capacity_bytes,
+                format,
+            };
+            let definition = xml::storage::volume_xml(&spec)?;
+            let vol = p.clone_volume_xml(&definition, &source, 0)?;
             read_volume(&vol)
         })
     }

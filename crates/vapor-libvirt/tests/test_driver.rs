@@ -54,10 +54,13 @@ fn spec(name: &str) -> DomainSpec {
             password: Some(r#"<&'"secret"#.into()),
         }],
         boot: vec![BootDevice::Hd],
+        firmware: Default::default(),
+        tpm: false,
         metadata: VaporMetadata {
             created_at: Some("2024-05-01T12:00:00Z".into()),
             updated_at: None,
             owned_volumes: vec![],
+            ephemeral_volumes: vec![],
         },
     }
 }
@@ -292,6 +295,7 @@ fn hostile_strings_round_trip_as_data() {
         bus: DiskBus::Virtio,
         target: "vda".into(),
         readonly: false,
+        cache: None,
     }];
     let d = hv.define_domain(&spec).unwrap();
     let _guard = DomainGuard {
@@ -422,6 +426,7 @@ fn volumes_in_the_default_pool() {
         bus: DiskBus::Virtio,
         target: "vda".into(),
         readonly: false,
+        cache: None,
     }];
     dspec.metadata.owned_volumes = vec![vol.path.clone()];
     let d = hv.define_domain(&dspec).unwrap();

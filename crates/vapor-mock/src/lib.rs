@@ -62,6 +62,8 @@ struct State {
 pub struct MockHypervisor {
     state: Mutex<State>,
     networks: network::MockNetworks,
+    snapshots: snapshot::MockSnapshots,
+    metrics: metrics::MockMetrics,
 }
 
 impl Default for MockHypervisor {
@@ -75,6 +77,8 @@ impl MockHypervisor {
         MockHypervisor {
             state: Mutex::new(State::default()),
             networks: network::MockNetworks::default(),
+            snapshots: snapshot::MockSnapshots::default(),
+            metrics: metrics::MockMetrics::default(),
         }
     }
 
@@ -158,6 +162,7 @@ impl State {
                     format: Some(disk.format.as_str().into()),
                     path: Some(disk.path.clone()),
                     readonly: disk.readonly,
+                    cache: disk.cache.map(|c| c.as_str().into()),
                     capacity_bytes: self
                         .volume_by_path(&disk.path)
                         .map(|(_, _, _, v)| v.capacity_bytes),
@@ -188,6 +193,12 @@ impl State {
                     autoport: g.port.is_none(),
                 })
                 .collect(),
+            firmware: match d.spec.firmware {
+                Firmware::Bios => "bios".into(),
+                Firmware::Efi { .. } => "efi".into(),
+            },
+            secure_boot: matches!(d.spec.firmware, Firmware::Efi { secure_boot: true }),
+            tpm: d.spec.tpm,
             metadata: d.spec.metadata.clone(),
         }
     }
@@ -377,6 +388,7 @@ impl Hypervisor for MockHypervisor {
 }
 
 mod metrics;
+mod migration;
 mod network;
 mod snapshot;
 mod storage;

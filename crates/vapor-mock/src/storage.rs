@@ -196,6 +196,31 @@ impl StorageBackend for MockHypervisor {
         Ok(made)
     }
 
+    fn clone_volume(
+        &self,
+        pool: &str,
+        source_path: &str,
+        name: &str,
+        format: DiskFormat,
+    ) -> Result<StorageVolume> {
+        let capacity_bytes = {
+            let state = self.lock();
+            let (_, _, _, source) = state
+                .volume_by_path(source_path)
+                .ok_or_else(|| no_volume_path(source_path))?;
+            source.capacity_bytes
+        };
+        // As libvirt: the copy is a new volume of the source's size, made by the same rules.
+        self.create_volume(
+            pool,
+            &VolumeSpec {
+                name: name.to_owned(),
+                capacity_bytes,
+                format,
+            },
+        )
+    }
+
     fn lookup_volume_by_path(&self, path: &str) -> Result<StorageVolume> {
         let state = self.lock();
         let (pool_name, vol_name, pool, vol) = state

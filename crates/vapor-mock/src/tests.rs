@@ -17,6 +17,8 @@ fn spec(name: &str, uuid: &str) -> DomainSpec {
             password: None,
         }],
         boot: vec![BootDevice::Hd],
+        firmware: Default::default(),
+        tpm: false,
         metadata: VaporMetadata::default(),
     }
 }
@@ -162,6 +164,7 @@ fn volumes_live_in_pools() {
         bus: DiskBus::Virtio,
         target: "vda".into(),
         readonly: false,
+        cache: None,
     });
     hv.define_domain(&s).unwrap();
     assert_eq!(

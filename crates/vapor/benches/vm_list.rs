@@ -72,6 +72,8 @@ fn main() {
             interfaces: vec![],
             graphics: vec![],
             boot: vec![],
+            firmware: Default::default(),
+            tpm: false,
             metadata: VaporMetadata::default(),
         };
         hv.define_domain(&spec)

@@ -19,6 +19,7 @@
 //! iso_dir = /var/lib/vapor/isos
 //! iso_pool = vapor-isos     ; empty: do not mirror the ISO directory as a libvirt pool
 //! upload_dir = /var/lib/vapor/uploads
+//! seed_dir = /var/lib/vapor/seeds   ; cloud-init seed images of VMs
 //! max_upload_bytes = 10737418240
 //! max_chunk_bytes = 67108864
 //! upload_ttl_hours = 24
@@ -49,6 +50,7 @@ pub struct Config {
     pub iso_dir: PathBuf,
     pub iso_pool: Option<String>,
     pub upload_dir: PathBuf,
+    pub seed_dir: PathBuf,
     pub max_upload_bytes: u64,
     /// The largest body one upload chunk (`PATCH`) may carry.
     pub max_chunk_bytes: usize,
@@ -69,6 +71,7 @@ impl Default for Config {
             iso_dir: PathBuf::from("/var/lib/vapor/isos"),
             iso_pool: Some("vapor-isos".into()),
             upload_dir: PathBuf::from("/var/lib/vapor/uploads"),
+            seed_dir: PathBuf::from("/var/lib/vapor/seeds"),
             max_upload_bytes: 10 * 1024 * 1024 * 1024,
             max_chunk_bytes: 64 * 1024 * 1024,
             upload_ttl_hours: 24,
@@ -90,6 +93,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "iso_dir",
             "iso_pool",
             "upload_dir",
+            "seed_dir",
             "max_upload_bytes",
             "max_chunk_bytes",
             "upload_ttl_hours",
@@ -150,6 +154,7 @@ impl Config {
                     c.iso_pool = Some(value.clone()).filter(|v| !v.is_empty())
                 }
                 ("storage", "upload_dir") => c.upload_dir = PathBuf::from(value),
+                ("storage", "seed_dir") => c.seed_dir = PathBuf::from(value),
                 ("storage", "max_upload_bytes") => {
                     c.max_upload_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
                 }

@@ -51,6 +51,9 @@ impl StorageBackend for DisabledHypervisor {
     fn create_volume(&self, _: &str, _: &VolumeSpec) -> Result<StorageVolume> {
         disabled()
     }
+    fn clone_volume(&self, _: &str, _: &str, _: &str, _: DiskFormat) -> Result<StorageVolume> {
+        disabled()
+    }
     fn lookup_volume_by_path(&self, _: &str) -> Result<StorageVolume> {
         disabled()
     }
@@ -107,6 +110,31 @@ impl NetworkBackend for DisabledHypervisor {
     }
 }
 
-impl SnapshotBackend for DisabledHypervisor {}
+impl SnapshotBackend for DisabledHypervisor {
+    fn snapshot_facts(&self, _: &str) -> Result<SnapshotFacts> {
+        disabled()
+    }
+    fn list_snapshots(&self, _: &str) -> Result<Vec<SnapshotInfo>> {
+        disabled()
+    }
+    fn lookup_snapshot(&self, _: &str, _: &str) -> Result<SnapshotInfo> {
+        disabled()
+    }
+    fn create_snapshot(&self, _: &str, _: &SnapshotSpec) -> Result<SnapshotInfo> {
+        disabled()
+    }
+    fn delete_snapshot(&self, _: &str, _: &str) -> Result<()> {
+        disabled()
+    }
+    fn revert_snapshot(&self, _: &str, _: &str) -> Result<()> {
+        disabled()
+    }
+}
 
-impl MetricsBackend for DisabledHypervisor {}
+impl MetricsBackend for DisabledHypervisor {
+    fn domain_stats(&self, _: &str) -> Result<DomainStats> {
+        disabled()
+    }
+}
+
+impl MigrationBackend for DisabledHypervisor {}

@@ -48,6 +48,7 @@ pub fn build(config: &Config, hypervisor: Arc<dyn Hypervisor>) -> Result<Arc<Vap
         iso_dir: config.iso_dir.clone(),
         iso_pool: config.iso_pool.clone(),
         upload_dir: config.upload_dir.clone(),
+        seed_dir: config.seed_dir.clone(),
         max_upload_bytes: config.max_upload_bytes,
         upload_ttl: std::time::Duration::from_secs(config.upload_ttl_hours.saturating_mul(3600)),
         ..Settings::default()

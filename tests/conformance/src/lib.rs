@@ -219,6 +219,7 @@ impl TestServer {
             // Named with the prefix, so the pool sweep removes it.
             iso_pool: Some(format!("{prefix}-isos")),
             upload_dir: dir.path().join("uploads"),
+            seed_dir: dir.path().join("seeds"),
             max_chunk_bytes: 8 * 1024 * 1024,
             ..vapor::Config::default()
         };

@@ -27,6 +27,8 @@ async fn list_with_a_thousand_vms() {
                 interfaces: vec![],
                 graphics: vec![],
                 boot: vec![],
+                firmware: Default::default(),
+                tpm: false,
                 metadata: VaporMetadata::default(),
             };
             hv.define_domain(&spec).expect("define");

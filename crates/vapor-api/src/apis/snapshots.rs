@@ -46,7 +46,7 @@ pub enum SnapshotCreateResponse {
 #[must_use]
 #[allow(clippy::large_enum_variant)]
 pub enum SnapshotDeleteResponse {
-    /// Deleted; children are re-parented.
+    /// Deleted; its children become children of its parent. 409 `CONFLICT` with libvirt's reason when libvirt refuses (e.g. an external snapshot with children).
     Status204_Deleted,
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),

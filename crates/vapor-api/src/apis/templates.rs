@@ -30,6 +30,8 @@ pub enum TemplateCreateResponse {
 pub enum TemplateDeleteResponse {
     /// Deleted.
     Status204_Deleted,
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -44,6 +46,8 @@ pub enum TemplateDeleteResponse {
 pub enum TemplateGetResponse {
     /// The template.
     Status200_TheTemplate(models::TemplateEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -108,6 +112,8 @@ pub trait Templates<E: std::fmt::Debug + Send + Sync + 'static = ()>:
 {
     type Claims;
 
+    /// Adds a template; names are unique (409 `ALREADY_EXISTS`)..
+    ///
     /// TemplateCreate - POST /api/v1/virtualization/virtualmachines/templates
     async fn template_create(
         &self,
@@ -119,6 +125,8 @@ pub trait Templates<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         body: &models::TemplateCreateRequest,
     ) -> Result<TemplateCreateResponse, E>;
 
+    /// Deletes a template; VMs made from it stay..
+    ///
     /// TemplateDelete - DELETE /api/v1/virtualization/virtualmachines/templates/{template_id}
     async fn template_delete(
         &self,
@@ -163,6 +171,8 @@ pub trait Templates<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         body: &models::TemplateUpdateRequest,
     ) -> Result<TemplateUpdateResponse, E>;
 
+    /// Defines a VM sized by a template, with a new qcow2 disk..
+    ///
     /// VmCreateFromTemplate - POST /api/v1/virtualization/virtualmachines/from-template
     async fn vm_create_from_template(
         &self,

@@ -253,6 +253,8 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         claims: &Self::Claims,
     ) -> Result<VmListResponse, E>;
 
+    /// CPU, memory, disk and network usage of a running VM..
+    ///
     /// VmMetricsGet - GET /api/v1/virtualization/virtualmachines/{id}/metrics
     async fn vm_metrics_get(
         &self,

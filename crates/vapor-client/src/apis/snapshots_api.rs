@@ -136,6 +136,7 @@ pub async fn snapshot_capabilities_get(
     }
 }
 
+/// Takes a snapshot. `include_memory` on a running or paused VM gives a full-system internal snapshot (`internal-memory`). Without it, a shut-off VM gets an internal disk snapshot; a running VM whose disks allow internal snapshots is refused with `INCLUDE_MEMORY_REQUIRED` (QEMU's internal snapshot of a running VM always holds its memory). When internal snapshots are impossible (raw, block or network disks, UEFI firmware in pflash) an external disk-only snapshot is taken if the capabilities allow it, with overlay files beside the disks; `quiesce` always gives one. `warnings` says when the result cannot be reverted on this host. Requests that cannot be honoured are refused with 422 before anything is done: `SNAPSHOT_NOT_SUPPORTED`, `INVALID_DISK_FORMAT`, `MEMORY_SNAPSHOT_UNAVAILABLE`, `INCLUDE_MEMORY_REQUIRED`, `QUIESCE_UNAVAILABLE`.
 pub async fn snapshot_create(
     configuration: &configuration::Configuration,
     id: &str,
@@ -362,6 +363,7 @@ pub async fn snapshot_list(
     }
 }
 
+/// Returns the VM to the snapshot (`virDomainRevertToSnapshot`): its disks, its definition and, for a snapshot with memory, its running or paused state; a snapshot of a shut-off VM leaves it shut off. 409 `SNAPSHOT_NOT_REVERTIBLE` when the snapshot cannot be reverted here (external snapshots need libvirt 9.9), 409 `CONFLICT` with libvirt's reason when it refuses.
 pub async fn snapshot_revert(
     configuration: &configuration::Configuration,
     id: &str,

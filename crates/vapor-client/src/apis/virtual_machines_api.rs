@@ -512,6 +512,7 @@ pub async fn vm_list(
     }
 }
 
+/// Reads the VM's counters from the hypervisor. The first request for a VM (or one more than 60 seconds after the last) takes 0.2 seconds longer: CPU usage needs two samples. A VM that is not running (or paused) is 409 `VM_NOT_RUNNING`.
 pub async fn vm_metrics_get(
     configuration: &configuration::Configuration,
     id: &str,

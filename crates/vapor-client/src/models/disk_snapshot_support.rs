@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DiskSnapshotSupport {
+    /// The disk's target, e.g. `vda`.
     #[serde(rename = "name")]
     pub name: String,
     #[serde(
@@ -22,10 +23,19 @@ pub struct DiskSnapshotSupport {
         skip_serializing_if = "Option::is_none"
     )]
     pub path: Option<Option<String>>,
-    #[serde(rename = "format")]
-    pub format: String,
+    /// libvirt's disk type: `file`, `block`, `network`, `volume`, ...
+    #[serde(rename = "type")]
+    pub r#type: String,
+    /// Image format (`qcow2`, `raw`, ...); null when the definition does not say.
+    #[serde(rename = "format", deserialize_with = "Option::deserialize")]
+    pub format: Option<String>,
+    /// Read-only disks (CD-ROMs) are left out of snapshots and do not count for the rules.
+    #[serde(rename = "readonly")]
+    pub readonly: bool,
+    /// A writable qcow2 file.
     #[serde(rename = "supports_internal")]
     pub supports_internal: bool,
+    /// Virtual size; null when unknown.
     #[serde(
         rename = "size_bytes",
         default,
@@ -36,11 +46,19 @@ pub struct DiskSnapshotSupport {
 }
 
 impl DiskSnapshotSupport {
-    pub fn new(name: String, format: String, supports_internal: bool) -> DiskSnapshotSupport {
+    pub fn new(
+        name: String,
+        r#type: String,
+        format: Option<String>,
+        readonly: bool,
+        supports_internal: bool,
+    ) -> DiskSnapshotSupport {
         DiskSnapshotSupport {
             name,
             path: None,
+            r#type,
             format,
+            readonly,
             supports_internal,
             size_bytes: None,
         }

@@ -39,6 +39,7 @@ pub struct Snapshot {
     pub parent: Option<Option<String>>,
     #[serde(rename = "created_at")]
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    /// Bytes the snapshot takes; null when libvirt cannot tell (internal snapshots).
     #[serde(
         rename = "size_bytes",
         default,
@@ -48,6 +49,12 @@ pub struct Snapshot {
     pub size_bytes: Option<Option<i64>>,
     #[serde(rename = "is_current")]
     pub is_current: bool,
+    /// Whether this host can revert to the snapshot.
+    #[serde(rename = "revertible")]
+    pub revertible: bool,
+    /// What the client should know, e.g. that an external snapshot cannot be reverted on this host.
+    #[serde(rename = "warnings")]
+    pub warnings: Vec<String>,
 }
 
 impl Snapshot {
@@ -59,6 +66,8 @@ impl Snapshot {
         r#type: models::SnapshotType,
         created_at: chrono::DateTime<chrono::FixedOffset>,
         is_current: bool,
+        revertible: bool,
+        warnings: Vec<String>,
     ) -> Snapshot {
         Snapshot {
             name,
@@ -71,6 +80,8 @@ impl Snapshot {
             created_at,
             size_bytes: None,
             is_current,
+            revertible,
+            warnings,
         }
     }
 }

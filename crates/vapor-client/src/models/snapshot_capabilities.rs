@@ -13,14 +13,24 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotCapabilities {
+    /// Some kind of snapshot can be taken now.
     #[serde(rename = "supports_snapshots")]
     pub supports_snapshots: bool,
+    /// Every writable disk is a qcow2 file and the firmware is not in pflash.
     #[serde(rename = "supports_internal")]
     pub supports_internal: bool,
+    /// External disk-only snapshots can be taken: the driver offers them and every writable disk is a file.
     #[serde(rename = "supports_external")]
     pub supports_external: bool,
+    /// A snapshot with memory can be taken now: internal snapshots are possible, the VM runs (or is paused) and has no host devices.
     #[serde(rename = "supports_memory")]
     pub supports_memory: bool,
+    /// The guest agent is connected, so file systems can be frozen for an external disk-only snapshot.
+    #[serde(rename = "supports_quiesce")]
+    pub supports_quiesce: bool,
+    /// libvirt can revert to external snapshots (libvirt 9.9 and later).
+    #[serde(rename = "supports_external_revert")]
+    pub supports_external_revert: bool,
     #[serde(rename = "disk_formats")]
     pub disk_formats: Vec<models::DiskSnapshotSupport>,
     #[serde(rename = "warnings")]
@@ -35,6 +45,8 @@ impl SnapshotCapabilities {
         supports_internal: bool,
         supports_external: bool,
         supports_memory: bool,
+        supports_quiesce: bool,
+        supports_external_revert: bool,
         disk_formats: Vec<models::DiskSnapshotSupport>,
         warnings: Vec<String>,
         recommendations: Vec<String>,
@@ -44,6 +56,8 @@ impl SnapshotCapabilities {
             supports_internal,
             supports_external,
             supports_memory,
+            supports_quiesce,
+            supports_external_revert,
             disk_formats,
             warnings,
             recommendations,

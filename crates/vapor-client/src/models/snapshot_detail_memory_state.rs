@@ -11,10 +11,12 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
+/// SnapshotDetailMemoryState : Null when the snapshot holds no memory.
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotDetailMemoryState {
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    /// `internal` or `external`.
+    #[serde(rename = "type")]
+    pub r#type: String,
     #[serde(
         rename = "file_path",
         default,
@@ -32,9 +34,10 @@ pub struct SnapshotDetailMemoryState {
 }
 
 impl SnapshotDetailMemoryState {
-    pub fn new() -> SnapshotDetailMemoryState {
+    /// Null when the snapshot holds no memory.
+    pub fn new(r#type: String) -> SnapshotDetailMemoryState {
         SnapshotDetailMemoryState {
-            r#type: None,
+            r#type,
             file_path: None,
             size_bytes: None,
         }

@@ -11,33 +11,42 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
-/// SnapshotState : The VM state captured by the snapshot.
-/// The VM state captured by the snapshot.
+/// SnapshotState : The VM state the snapshot captured (libvirt's snapshot state); `disk-snapshot` for an external disk-only snapshot of a running VM.
+/// The VM state the snapshot captured (libvirt's snapshot state); `disk-snapshot` for an external disk-only snapshot of a running VM.
 #[derive(Clone, Copy, Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Serialize, Deserialize)]
 pub enum SnapshotState {
     #[serde(rename = "running")]
     Running,
+    #[serde(rename = "blocked")]
+    Blocked,
     #[serde(rename = "paused")]
     Paused,
+    #[serde(rename = "shutdown")]
+    Shutdown,
     #[serde(rename = "shutoff")]
     Shutoff,
-    #[serde(rename = "disk-snapshot")]
-    DiskSnapshot,
     #[serde(rename = "crashed")]
     Crashed,
     #[serde(rename = "pmsuspended")]
     Pmsuspended,
+    #[serde(rename = "disk-snapshot")]
+    DiskSnapshot,
+    #[serde(rename = "nostate")]
+    Nostate,
 }
 
 impl std::fmt::Display for SnapshotState {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
             Self::Running => write!(f, "running"),
+            Self::Blocked => write!(f, "blocked"),
             Self::Paused => write!(f, "paused"),
+            Self::Shutdown => write!(f, "shutdown"),
             Self::Shutoff => write!(f, "shutoff"),
-            Self::DiskSnapshot => write!(f, "disk-snapshot"),
             Self::Crashed => write!(f, "crashed"),
             Self::Pmsuspended => write!(f, "pmsuspended"),
+            Self::DiskSnapshot => write!(f, "disk-snapshot"),
+            Self::Nostate => write!(f, "nostate"),
         }
     }
 }

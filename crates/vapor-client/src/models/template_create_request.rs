@@ -23,16 +23,22 @@ pub struct TemplateCreateRequest {
     pub os_type: models::OsType,
     #[serde(rename = "os_variant")]
     pub os_variant: String,
+    /// MiB; the default is lowered to `recommended_memory` when that is smaller.
     #[serde(rename = "min_memory", skip_serializing_if = "Option::is_none")]
     pub min_memory: Option<i64>,
+    /// MiB, at least `min_memory`; the default is raised to `min_memory` when that is larger.
     #[serde(rename = "recommended_memory", skip_serializing_if = "Option::is_none")]
     pub recommended_memory: Option<i64>,
+    /// The default is lowered to `recommended_vcpus` when that is smaller.
     #[serde(rename = "min_vcpus", skip_serializing_if = "Option::is_none")]
     pub min_vcpus: Option<i32>,
+    /// At least `min_vcpus`; the default is raised to `min_vcpus` when that is larger.
     #[serde(rename = "recommended_vcpus", skip_serializing_if = "Option::is_none")]
     pub recommended_vcpus: Option<i32>,
+    /// GiB; the default is lowered to `recommended_disk` when that is smaller.
     #[serde(rename = "min_disk", skip_serializing_if = "Option::is_none")]
     pub min_disk: Option<i64>,
+    /// GiB, at least `min_disk`; the default is raised to `min_disk` when that is larger.
     #[serde(rename = "recommended_disk", skip_serializing_if = "Option::is_none")]
     pub recommended_disk: Option<i64>,
     #[serde(rename = "disk_bus", skip_serializing_if = "Option::is_none")]
@@ -47,8 +53,10 @@ pub struct TemplateCreateRequest {
     pub default_user: Option<String>,
     #[serde(rename = "icon", skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
+    /// Distinct, each 1-64 characters.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// An inactive template cannot be used to create VMs.
     #[serde(rename = "is_active", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }

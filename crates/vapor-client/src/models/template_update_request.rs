@@ -11,26 +11,32 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
+/// TemplateUpdateRequest : Changes the fields given; at least one is required. `name` cannot change; `features` changes only the flags given. The result must keep each minimum at most its recommended value (checked against the stored values).
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TemplateUpdateRequest {
     #[serde(rename = "display_name", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// An empty string clears it.
     #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(rename = "os_type", skip_serializing_if = "Option::is_none")]
     pub os_type: Option<models::OsType>,
     #[serde(rename = "os_variant", skip_serializing_if = "Option::is_none")]
     pub os_variant: Option<String>,
+    /// MiB.
     #[serde(rename = "min_memory", skip_serializing_if = "Option::is_none")]
     pub min_memory: Option<i64>,
+    /// MiB.
     #[serde(rename = "recommended_memory", skip_serializing_if = "Option::is_none")]
     pub recommended_memory: Option<i64>,
     #[serde(rename = "min_vcpus", skip_serializing_if = "Option::is_none")]
     pub min_vcpus: Option<i32>,
     #[serde(rename = "recommended_vcpus", skip_serializing_if = "Option::is_none")]
     pub recommended_vcpus: Option<i32>,
+    /// GiB.
     #[serde(rename = "min_disk", skip_serializing_if = "Option::is_none")]
     pub min_disk: Option<i64>,
+    /// GiB.
     #[serde(rename = "recommended_disk", skip_serializing_if = "Option::is_none")]
     pub recommended_disk: Option<i64>,
     #[serde(rename = "disk_bus", skip_serializing_if = "Option::is_none")]
@@ -41,10 +47,13 @@ pub struct TemplateUpdateRequest {
     pub features: Option<models::VmFeatures>,
     #[serde(rename = "cloud_init_support", skip_serializing_if = "Option::is_none")]
     pub cloud_init_support: Option<bool>,
+    /// An empty string clears it.
     #[serde(rename = "default_user", skip_serializing_if = "Option::is_none")]
     pub default_user: Option<String>,
+    /// An empty string clears it.
     #[serde(rename = "icon", skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
+    /// Replaces the tags; distinct, each 1-64 characters.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     #[serde(rename = "is_active", skip_serializing_if = "Option::is_none")]
@@ -52,6 +61,7 @@ pub struct TemplateUpdateRequest {
 }
 
 impl TemplateUpdateRequest {
+    /// Changes the fields given; at least one is required. `name` cannot change; `features` changes only the flags given. The result must keep each minimum at most its recommended value (checked against the stored values).
     pub fn new() -> TemplateUpdateRequest {
         TemplateUpdateRequest {
             display_name: None,

@@ -54,6 +54,15 @@ pub struct Vm {
     pub updated_at: Option<Option<chrono::DateTime<chrono::FixedOffset>>>,
     #[serde(rename = "os")]
     pub os: models::VmOs,
+    /// `efi` (UEFI) or `bios`.
+    #[serde(rename = "firmware")]
+    pub firmware: String,
+    /// UEFI Secure Boot with enrolled keys.
+    #[serde(rename = "secure_boot")]
+    pub secure_boot: bool,
+    /// An emulated TPM 2.0.
+    #[serde(rename = "tpm")]
+    pub tpm: bool,
     #[serde(rename = "disks")]
     pub disks: Vec<models::VmDisk>,
     #[serde(rename = "networks")]
@@ -75,6 +84,9 @@ impl Vm {
         autostart: bool,
         persistent: bool,
         os: models::VmOs,
+        firmware: String,
+        secure_boot: bool,
+        tpm: bool,
         disks: Vec<models::VmDisk>,
         networks: Vec<models::VmNetwork>,
         graphics: Vec<models::VmGraphics>,
@@ -93,6 +105,9 @@ impl Vm {
             created_at: None,
             updated_at: None,
             os,
+            firmware,
+            secure_boot,
+            tpm,
             disks,
             networks,
             graphics,

@@ -50,6 +50,14 @@ pub struct VmDisk {
     pub capacity_bytes: Option<Option<i64>>,
     #[serde(rename = "readonly")]
     pub readonly: bool,
+    /// The host cache mode, when one is set: `none`, `writethrough`, `writeback`, `directsync`, `unsafe`.
+    #[serde(
+        rename = "cache",
+        default,
+        with = "::serde_with::rust::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache: Option<Option<String>>,
 }
 
 impl VmDisk {
@@ -62,6 +70,7 @@ impl VmDisk {
             path: None,
             capacity_bytes: None,
             readonly,
+            cache: None,
         }
     }
 }

@@ -17,12 +17,13 @@ pub struct VmFromTemplateRequest {
     pub template_id: i64,
     #[serde(rename = "name")]
     pub name: String,
-    /// MiB.
+    /// MiB; default the template's `recommended_memory`, at least its `min_memory`.
     #[serde(rename = "memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<i64>,
+    /// Default the template's `recommended_vcpus`, at least its `min_vcpus`.
     #[serde(rename = "vcpus", skip_serializing_if = "Option::is_none")]
     pub vcpus: Option<i32>,
-    /// GiB.
+    /// GiB; default the template's `recommended_disk`, at least its `min_disk`.
     #[serde(rename = "disk_size", skip_serializing_if = "Option::is_none")]
     pub disk_size: Option<i64>,
     #[serde(rename = "storage_pool", skip_serializing_if = "Option::is_none")]

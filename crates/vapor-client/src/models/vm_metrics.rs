@@ -11,44 +11,72 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
+/// VmMetrics : One sample of a running (or paused) VM's resource usage, read from libvirt's domain statistics. Counters (`cpu_time_ns`, the disks' and interfaces' bytes, requests and packets) count from the moment the VM started: they only grow while it runs and start again from zero when it is started again.
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VmMetrics {
     #[serde(rename = "uuid")]
     pub uuid: String,
+    /// When the sample was taken.
     #[serde(rename = "timestamp")]
     pub timestamp: chrono::DateTime<chrono::FixedOffset>,
+    /// CPU time the VM has used since it started, in nanoseconds: its vCPUs and the hypervisor's own threads for it together.
     #[serde(rename = "cpu_time_ns")]
     pub cpu_time_ns: i64,
+    /// CPU time used during the last `cpu_usage_window_ms`, as a share of what all its vCPUs could have used in that time (0 to 100; the hypervisor's own threads can push the measured time above the vCPUs' share, which is shown as 100). The window ends with this sample. It starts at the previous sample Vapor took of this VM, for any client, when that is between 0.2 and 60 seconds old and from the same run of the VM; otherwise Vapor takes two samples 0.2 seconds apart. 0 while the VM is paused.
     #[serde(rename = "cpu_usage_percent")]
     pub cpu_usage_percent: f64,
+    /// Milliseconds between the two samples `cpu_usage_percent` compares: at least 200, at most about 60000.
+    #[serde(rename = "cpu_usage_window_ms")]
+    pub cpu_usage_window_ms: i64,
+    /// vCPUs the VM has now.
+    #[serde(rename = "vcpus")]
+    pub vcpus: i32,
+    /// Memory in use, by the best measure available, named in `memory_used_source`: `guest`: what the guest's OS uses, installed minus unused memory, as its balloon driver reports them (libvirt's `balloon.available - balloon.unused`; needs a guest with a balloon driver and statistics enabled); else `rss`: the resident memory of the VM's process on the host (`balloon.rss`), which includes the hypervisor's own use and excludes guest memory never touched; else `balloon`: the memory the VM has (`memory_total_bytes`).
     #[serde(rename = "memory_used_bytes")]
     pub memory_used_bytes: i64,
+    #[serde(rename = "memory_used_source")]
+    pub memory_used_source: models::MemoryUsedSource,
+    /// Memory the VM has now: the balloon's current size (the VM's `memory`, in bytes).
     #[serde(rename = "memory_total_bytes")]
     pub memory_total_bytes: i64,
+    /// The most memory the VM can have while it runs (its `max_memory`, in bytes).
+    #[serde(rename = "memory_max_bytes")]
+    pub memory_max_bytes: i64,
+    /// Every disk of the VM, cdroms included, in the order of its definition.
     #[serde(rename = "disks")]
-    pub disks: Vec<models::VmMetricsDisksInner>,
+    pub disks: Vec<models::VmDiskMetrics>,
+    /// Every network interface of the VM, in the order of its definition.
     #[serde(rename = "networks")]
-    pub networks: Vec<models::VmMetricsNetworksInner>,
+    pub networks: Vec<models::VmNetworkMetrics>,
 }
 
 impl VmMetrics {
+    /// One sample of a running (or paused) VM's resource usage, read from libvirt's domain statistics. Counters (`cpu_time_ns`, the disks' and interfaces' bytes, requests and packets) count from the moment the VM started: they only grow while it runs and start again from zero when it is started again.
     pub fn new(
         uuid: String,
         timestamp: chrono::DateTime<chrono::FixedOffset>,
         cpu_time_ns: i64,
         cpu_usage_percent: f64,
+        cpu_usage_window_ms: i64,
+        vcpus: i32,
         memory_used_bytes: i64,
+        memory_used_source: models::MemoryUsedSource,
         memory_total_bytes: i64,
-        disks: Vec<models::VmMetricsDisksInner>,
-        networks: Vec<models::VmMetricsNetworksInner>,
+        memory_max_bytes: i64,
+        disks: Vec<models::VmDiskMetrics>,
+        networks: Vec<models::VmNetworkMetrics>,
     ) -> VmMetrics {
         VmMetrics {
             uuid,
             timestamp,
             cpu_time_ns,
             cpu_usage_percent,
+            cpu_usage_window_ms,
+            vcpus,
             memory_used_bytes,
+            memory_used_source,
             memory_total_bytes,
+            memory_max_bytes,
             disks,
             networks,
         }

@@ -27,6 +27,9 @@ pub fn vm(d: &Domain) -> models::Vm {
             architecture: d.os.arch.clone(),
             machine: nullable(d.os.machine.clone()),
         },
+        firmware: d.firmware.clone(),
+        secure_boot: d.secure_boot,
+        tpm: d.tpm,
         disks: d
             .disks
             .iter()
@@ -38,6 +41,7 @@ pub fn vm(d: &Domain) -> models::Vm {
                 path: nullable(disk.path.clone()),
                 capacity_bytes: nullable(disk.capacity_bytes.map(saturating_i64)),
                 readonly: disk.readonly,
+                cache: nullable(disk.cache.clone()),
             })
             .collect(),
         networks: d

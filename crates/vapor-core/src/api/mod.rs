@@ -15,11 +15,15 @@
 mod convert;
 mod error_response;
 mod isos;
+mod metrics;
 mod networks;
 mod not_implemented;
 mod operations;
+mod snapshots;
 mod storage;
 mod system;
+mod templates;
+mod vm_requests;
 mod vms;
 
 use std::sync::Arc;

@@ -6,10 +6,9 @@ use headers::Host;
 use http::Method;
 use vapor_api::apis::virtual_machines::*;
 use vapor_api::models;
-use vapor_hypervisor::{GraphicsKind, InterfaceKind};
 
-use super::{convert, success, VaporApi};
-use crate::app::{GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmUpdate};
+use super::{convert, success, vm_requests, VaporApi};
+use crate::app::{VmAction, VmActionOutcome, VmUpdate};
 use crate::auth::Principal;
 use crate::error::Error;
 
@@ -65,8 +64,10 @@ impl VirtualMachines<Error> for VaporApi {
         _claims: &Principal,
         body: &models::VmCreateRequest,
     ) -> Result<VmCreateResponse, Error> {
-        let request = vm_create_request(body)?;
-        let vm = self.app.create_vm(request).await?;
+        let vm = self
+            .app
+            .create_vm_enhanced(vm_requests::vm_create(body)?)
+            .await?;
         let (status, error) = success();
         Ok(VmCreateResponse::Status201_Created(
             models::VmCreatedEnvelope {
@@ -182,12 +183,21 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
-        _path: &models::VmClonePathParams,
-        _body: &models::VmCloneRequest,
+        path: &models::VmClonePathParams,
+        body: &models::VmCloneRequest,
     ) -> Result<VmCloneResponse, Error> {
-        Err(Error::NotImplemented {
-            operation: "vm_clone",
-        })
+        let op = self
+            .app
+            .clone_vm(&path.id, &body.name, body.storage_pool.as_deref())
+            .await?;
+        let (status, error) = success();
+        Ok(VmCloneResponse::Status202_CloningStarted(
+            models::OperationEnvelope {
+                status,
+                data: convert::operation(&op),
+                error,
+            },
+        ))
     }
 
     async fn vm_create_enhanced(
@@ -196,11 +206,23 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
-        _body: &models::VmCreateEnhancedRequest,
+        body: &models::VmCreateEnhancedRequest,
     ) -> Result<VmCreateEnhancedResponse, Error> {
-        Err(Error::NotImplemented {
-            operation: "vm_create_enhanced",
-        })
+        let vm = self
+            .app
+            .create_vm_enhanced(vm_requests::vm_create_enhanced(body)?)
+            .await?;
+        let (status, error) = success();
+        Ok(VmCreateEnhancedResponse::Status201_Created(
+            models::VmCreatedEnvelope {
+                status,
+                data: models::VmCreated {
+                    message: format!("virtual machine {} created", vm.name),
+                    vm: convert::vm(&vm),
+                },
+                error,
+            },
+        ))
     }
 
     async fn vm_metrics_get(
@@ -209,78 +231,16 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
-        _path: &models::VmMetricsGetPathParams,
+        path: &models::VmMetricsGetPathParams,
     ) -> Result<VmMetricsGetResponse, Error> {
-        Err(Error::NotImplemented {
-            operation: "vm_metrics_get",
-        })
+        let metrics = self.app.vm_metrics(&path.id).await?;
+        let (status, error) = success();
+        Ok(VmMetricsGetResponse::Status200_CurrentResourceUsage(
+            models::VmMetricsEnvelope {
+                status,
+                data: super::metrics::vm_metrics(&metrics),
+                error,
+            },
+        ))
     }
-}
-
-fn vm_create_request(body: &models::VmCreateRequest) -> Result<VmCreate, Error> {
-    if body.cloud_init.is_some() {
-        return Err(Error::NotImplemented {
-            operation: "vm_create with cloud_init",
-        });
-    }
-    let network = body.network.as_ref().map(|n| NicRequest {
-        kind: match n.r_type.unwrap_or(models::NetworkType::Network) {
-            models::NetworkType::Network => InterfaceKind::Network,
-            models::NetworkType::Bridge => InterfaceKind::Bridge,
-            models::NetworkType::Direct => InterfaceKind::Direct,
-            models::NetworkType::User => InterfaceKind::User,
-        },
-        source: n.source.clone(),
-        model: n.model.unwrap_or(models::NicModel::Virtio).to_string(),
-        mac: n.mac.clone(),
-    });
-    let graphics = match &body.graphics {
-        None => None,
-        Some(list) => {
-            let mut out = Vec::new();
-            for g in list {
-                let kind = match g.r_type {
-                    models::GraphicsType::Vnc => GraphicsKind::Vnc,
-                    models::GraphicsType::Spice => GraphicsKind::Spice,
-                    models::GraphicsType::None => continue,
-                };
-                let autoport = g.autoport.unwrap_or(true);
-                let port =
-                    match g.port {
-                        Some(p) if p >= 0 && !autoport => Some(u16::try_from(p).map_err(|_| {
-                            Error::invalid("graphics", "port is from 5900 to 65535")
-                        })?),
-                        Some(p) if p >= 0 => {
-                            return Err(Error::invalid(
-                                "graphics",
-                                "a fixed port needs autoport: false",
-                            ));
-                        }
-                        _ => None,
-                    };
-                out.push(GraphicsRequest {
-                    kind,
-                    listen: g.listen.clone().unwrap_or_else(|| "127.0.0.1".into()),
-                    port,
-                    password: g.password.clone(),
-                });
-            }
-            Some(out)
-        }
-    };
-    Ok(VmCreate {
-        name: body.name.clone(),
-        memory_mib: body.memory,
-        vcpus: u32::from(body.vcpus),
-        disk_size_gib: body.disk_size,
-        disk_path: body.disk_path.clone(),
-        iso_path: body.iso_path.clone(),
-        storage_pool: body
-            .storage_pool
-            .clone()
-            .unwrap_or_else(|| "default".into()),
-        network,
-        graphics,
-        autostart: body.autostart.unwrap_or(false),
-    })
 }

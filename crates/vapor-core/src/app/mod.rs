@@ -7,9 +7,14 @@
 
 mod iso;
 mod locks;
+mod metrics;
 mod network;
+mod snapshot;
 mod storage;
+mod template;
 mod vm;
+mod vm_clone;
+mod vm_create;
 
 use std::sync::Arc;
 
@@ -21,12 +26,21 @@ use crate::operations::Operations;
 
 pub use iso::{UploadLimits, ISO_POOL, TUS_VERSION};
 pub use locks::{Locks, MutationGuard};
+pub use metrics::{MemoryUsedSource, VmMetrics, VM_NOT_RUNNING};
 pub use network::{DhcpHostRequest, DhcpRequest, IpRangeRequest, NetworkAction, NetworkCreate};
+pub use snapshot::{
+    DiskCapability, RevertOutcome, SnapshotCapabilities, SnapshotCreate, SnapshotKind, SnapshotView,
+};
 pub use storage::{PoolCreate, VolumeCreate, MAX_VOLUME_GIB};
+pub use template::{
+    CloudConfig, CloudUser, FeaturesPatch, TemplateCreate, TemplateNic, TemplateUpdate,
+    VmFromTemplate,
+};
 pub use vm::{
     GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmUpdate, VmUpdateOutcome,
     RESERVED_VM_NAMES,
 };
+pub use vm_create::{CloudInit, DiskRequest, DiskSource, VmCreateEnhanced};
 
 /// Which libvirt domain type new VMs get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,6 +79,8 @@ pub struct Settings {
     /// The libvirt directory pool that mirrors `iso_dir`, so images are volumes
     /// too; `None` leaves libvirt's pools alone.
     pub iso_pool: Option<String>,
+    /// Where cloud-init seed images of VMs are kept (removed with their VM).
+    pub seed_dir: std::path::PathBuf,
     /// Where resumable uploads stage their data until they complete.
     pub upload_dir: std::path::PathBuf,
     /// The largest ISO an upload may declare.
@@ -82,6 +98,7 @@ impl Default for Settings {
             iso_dir: "/var/lib/vapor/isos".into(),
             iso_pool: Some(ISO_POOL.to_owned()),
             upload_dir: "/var/lib/vapor/uploads".into(),
+            seed_dir: "/var/lib/vapor/seeds".into(),
             max_upload_bytes: 10 * 1024 * 1024 * 1024,
             upload_ttl: std::time::Duration::from_secs(24 * 3600),
         }

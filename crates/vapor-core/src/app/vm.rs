@@ -5,17 +5,16 @@ use std::time::Duration;
 
 use rand::Rng;
 use vapor_hypervisor::{
-    BootDevice, ChangeScope, DiskBus, DiskDevice, DiskFormat, DiskSpec, Domain, DomainSpec,
-    DomainState, GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind, InterfaceSpec,
-    PowerAction, VaporMetadata, VolumeSpec,
+    ChangeScope, DiskBus, DiskFormat, Domain, DomainState, Firmware, GraphicsKind,
+    HypervisorErrorKind, InterfaceKind, PowerAction,
 };
 
+use super::vm_create::{DiskRequest, DiskSource, VmCreateEnhanced};
 use super::{DomainTypeChoice, Vapor};
-use crate::db::now;
 use crate::error::{Error, Result};
 use crate::operations::{OperationFailure, OperationHandle};
 
-const KIND: &str = "virtual machine";
+pub(super) const KIND: &str = "virtual machine";
 
 /// Path segments under `/virtualization/virtualmachines/` that are routes, not VMs.
 /// A VM with one of these names could not be addressed by name.
@@ -60,6 +59,48 @@ pub struct VmCreate {
     /// `None`: one VNC display on 127.0.0.1. `Some(vec![])`: no display.
     pub graphics: Option<Vec<GraphicsRequest>>,
     pub autostart: bool,
+}
+
+impl VmCreate {
+    /// The same request in the general form both create endpoints share.
+    pub fn into_enhanced(self) -> Result<VmCreateEnhanced> {
+        let source =
+            match (self.disk_size_gib, self.disk_path) {
+                (Some(_), Some(_)) => return Err(Error::invalid(
+                    "disk_size",
+                    "give either disk_size (a new disk) or disk_path (an existing one), not both",
+                )),
+                (Some(size_gib), None) => Some(DiskSource::Create { size_gib }),
+                (None, Some(path)) => Some(DiskSource::Existing { path }),
+                (None, None) => None,
+            };
+        let disks = source
+            .map(|source| DiskRequest {
+                source,
+                format: None,
+                bus: DiskBus::Virtio,
+                cache: None,
+                target: None,
+                readonly: false,
+            })
+            .into_iter()
+            .collect();
+        Ok(VmCreateEnhanced {
+            name: self.name,
+            memory_mib: self.memory_mib,
+            vcpus: self.vcpus,
+            disks,
+            iso_path: self.iso_path,
+            storage_pool: self.storage_pool,
+            networks: self.network.into_iter().collect(),
+            graphics: self.graphics,
+            cloud_init: None,
+            firmware: Firmware::Bios,
+            tpm: false,
+            pci_devices: Vec::new(),
+            autostart: self.autostart,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -114,194 +155,13 @@ impl Vapor {
             .map_err(|e| Error::from_hypervisor("looking up the virtual machine", KIND, id, e))
     }
 
-    pub async fn create_vm(&self, mut req: VmCreate) -> Result<Domain> {
-        if let Some(iso) = &req.iso_path {
-            req.iso_path = Some(self.resolve_iso(iso)?);
-        }
-        validate_create(&req)?;
-        let _guard = self.locks.try_acquire("vm-name", &req.name)?;
-
-        let name = req.name.clone();
-        match self.blocking(move |hv| hv.lookup_domain(&name)).await {
-            Ok(_) => {
-                return Err(Error::AlreadyExists {
-                    kind: KIND,
-                    id: req.name.clone(),
-                })
-            }
-            Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(Error::from_hypervisor(
-                    "checking the name",
-                    KIND,
-                    &req.name,
-                    e,
-                ))
-            }
-        }
-        let domain_type = self.choose_domain_type().await?;
-        let existing_macs: Vec<String> = if req.network.as_ref().is_some_and(|n| n.mac.is_none()) {
-            self.list_vms()
-                .await?
-                .into_iter()
-                .flat_map(|d| d.interfaces.into_iter().filter_map(|i| i.mac))
-                .collect()
-        } else {
-            Vec::new()
-        };
-
-        let mut disks = Vec::new();
-        let mut owned_volumes = Vec::new();
-        if let Some(size_gib) = req.disk_size_gib {
-            let volume = self
-                .create_disk_volume(&req.storage_pool, &req.name, size_gib)
-                .await?;
-            owned_volumes.push(volume.path.clone());
-            disks.push(DiskSpec {
-                device: DiskDevice::Disk,
-                path: volume.path,
-                format: DiskFormat::Qcow2,
-                bus: DiskBus::Virtio,
-                target: "vda".into(),
-                readonly: false,
-            });
-        } else if let Some(path) = &req.disk_path {
-            disks.push(DiskSpec {
-                device: DiskDevice::Disk,
-                path: path.clone(),
-                format: probe_format(path),
-                bus: DiskBus::Virtio,
-                target: "vda".into(),
-                readonly: false,
-            });
-        }
-        let mut boot = vec![BootDevice::Hd];
-        if let Some(iso) = &req.iso_path {
-            disks.push(DiskSpec {
-                device: DiskDevice::Cdrom,
-                path: iso.clone(),
-                format: DiskFormat::Raw,
-                bus: DiskBus::Sata,
-                target: "sda".into(),
-                readonly: true,
-            });
-            boot.insert(0, BootDevice::Cdrom);
-        }
-        let interfaces = req
-            .network
-            .iter()
-            .map(|nic| InterfaceSpec {
-                kind: nic.kind,
-                source: nic
-                    .source
-                    .clone()
-                    .or_else(|| (nic.kind == InterfaceKind::Network).then(|| "default".into())),
-                model: nic.model.clone(),
-                mac: nic
-                    .mac
-                    .clone()
-                    .unwrap_or_else(|| generate_mac(&existing_macs)),
-            })
-            .collect();
-        let graphics = match &req.graphics {
-            None => vec![GraphicsSpec {
-                kind: GraphicsKind::Vnc,
-                listen: "127.0.0.1".into(),
-                port: None,
-                password: None,
-            }],
-            Some(list) => list
-                .iter()
-                .map(|g| GraphicsSpec {
-                    kind: g.kind,
-                    listen: g.listen.clone(),
-                    port: g.port,
-                    password: g.password.clone(),
-                })
-                .collect(),
-        };
-        let created_at = now();
-        let spec = DomainSpec {
-            name: req.name.clone(),
-            uuid: uuid::Uuid::new_v4().to_string(),
-            domain_type,
-            arch: self.host_info().await?.arch,
-            memory_mib: req.memory_mib,
-            vcpus: req.vcpus,
-            disks,
-            interfaces,
-            graphics,
-            boot,
-            metadata: VaporMetadata {
-                created_at: Some(created_at.clone()),
-                updated_at: Some(created_at),
-                owned_volumes,
-            },
-        };
-
-        let defined = {
-            let spec = spec.clone();
-            self.blocking(move |hv| hv.define_domain(&spec)).await
-        };
-        let domain = match defined {
-            Ok(domain) => domain,
-            Err(e) => {
-                self.remove_volumes(&spec.metadata.owned_volumes).await;
-                return Err(Error::from_hypervisor(
-                    "defining the virtual machine",
-                    KIND,
-                    &req.name,
-                    e,
-                ));
-            }
-        };
-        if req.autostart {
-            let uuid = domain.uuid.clone();
-            if let Err(e) = self.blocking(move |hv| hv.set_autostart(&uuid, true)).await {
-                let uuid = domain.uuid.clone();
-                if let Err(undo) = self.blocking(move |hv| hv.undefine_domain(&uuid)).await {
-                    tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
-                }
-                self.remove_volumes(&spec.metadata.owned_volumes).await;
-                return Err(Error::from_hypervisor(
-                    "enabling autostart",
-                    KIND,
-                    &req.name,
-                    e,
-                ));
-            }
-        }
-        self.get_vm(&domain.uuid).await
-    }
-
-    async fn create_disk_volume(
-        &self,
-        pool: &str,
-        vm_name: &str,
-        size_gib: u64,
-    ) -> Result<vapor_hypervisor::StorageVolume> {
-        self.ensure_pool(pool).await?;
-        let spec = VolumeSpec {
-            name: format!("{vm_name}.qcow2"),
-            capacity_bytes: size_gib * 1024 * 1024 * 1024,
-            format: DiskFormat::Qcow2,
-        };
-        let pool_name = pool.to_owned();
-        let volume_name = spec.name.clone();
-        self.blocking(move |hv| hv.create_volume(&pool_name, &spec))
-            .await
-            .map_err(|e| {
-                Error::from_hypervisor(
-                    format!("creating volume {volume_name} in pool {pool}"),
-                    "volume",
-                    &volume_name,
-                    e,
-                )
-            })
+    /// Creates a VM from the basic request: at most one disk, one NIC.
+    pub async fn create_vm(&self, req: VmCreate) -> Result<Domain> {
+        self.create_vm_enhanced(req.into_enhanced()?).await
     }
 
     /// Looks the pool up; creates the `default` directory pool when it is missing.
-    async fn ensure_pool(&self, pool: &str) -> Result<()> {
+    pub(super) async fn ensure_pool(&self, pool: &str) -> Result<()> {
         let name = pool.to_owned();
         match self.blocking(move |hv| hv.lookup_pool(&name)).await {
             Ok(p) if p.active => Ok(()),
@@ -333,7 +193,7 @@ impl Vapor {
 
     /// Deletes volumes, logging (not failing on) each that cannot be removed.
     /// Returns the paths that are left.
-    async fn remove_volumes(&self, paths: &[String]) -> Vec<String> {
+    pub(super) async fn remove_volumes(&self, paths: &[String]) -> Vec<String> {
         let mut left = Vec::new();
         for path in paths {
             let p = path.clone();
@@ -349,7 +209,7 @@ impl Vapor {
         left
     }
 
-    async fn choose_domain_type(&self) -> Result<String> {
+    pub(super) async fn choose_domain_type(&self) -> Result<String> {
         let offered = self.host_info().await?.domain_types;
         let has = |t: &str| offered.iter().any(|o| o == t);
         match self.settings.domain_type {
@@ -438,6 +298,7 @@ impl Vapor {
         self.blocking(move |hv| hv.undefine_domain(&uuid))
             .await
             .map_err(|e| Error::from_hypervisor("deleting the virtual machine", KIND, id, e))?;
+        super::vm_create::remove_ephemeral(&vm.metadata.ephemeral_volumes);
         if remove_disks {
             let left = self.remove_volumes(&vm.metadata.owned_volumes).await;
             if !left.is_empty() {
@@ -552,63 +413,6 @@ fn verb(action: PowerAction) -> &'static str {
     }
 }
 
-fn validate_create(req: &VmCreate) -> Result<()> {
-    validate_name(&req.name)?;
-    validate_memory(req.memory_mib)?;
-    validate_vcpus(req.vcpus)?;
-    if req.disk_size_gib.is_some() && req.disk_path.is_some() {
-        return Err(Error::invalid(
-            "disk_size",
-            "give either disk_size (a new disk) or disk_path (an existing one), not both",
-        ));
-    }
-    if let Some(size) = req.disk_size_gib {
-        if !(1..=65536).contains(&size) {
-            return Err(Error::invalid(
-                "disk_size",
-                "disk_size is in GiB, from 1 to 65536",
-            ));
-        }
-    }
-    if let Some(path) = &req.disk_path {
-        validate_host_file("disk_path", path)?;
-    }
-    if let Some(path) = &req.iso_path {
-        validate_host_file("iso_path", path)?;
-    }
-    validate_name_like("storage_pool", &req.storage_pool)?;
-    if let Some(nic) = &req.network {
-        if let Some(mac) = &nic.mac {
-            validate_mac(mac)?;
-        }
-        match (nic.kind, &nic.source) {
-            (InterfaceKind::Bridge | InterfaceKind::Direct, None) => {
-                return Err(Error::invalid(
-                    "network",
-                    "bridge and direct networks need a source",
-                ))
-            }
-            (_, Some(source)) => validate_name_like("network", source)?,
-            _ => {}
-        }
-    }
-    for g in req.graphics.iter().flatten() {
-        if g.listen.parse::<std::net::IpAddr>().is_err() {
-            return Err(Error::invalid(
-                "graphics",
-                format!("listen must be an IP address, not '{}'", g.listen),
-            ));
-        }
-        if g.port.is_some_and(|p| p < 5900) {
-            return Err(Error::invalid(
-                "graphics",
-                "a fixed display port must be 5900 or above",
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// VM names: what libvirt and file systems accept without quoting, and not a route.
 pub fn validate_name(name: &str) -> Result<()> {
     validate_name_like("name", name)?;
@@ -621,7 +425,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_name_like(field: &'static str, value: &str) -> Result<()> {
+pub(super) fn validate_name_like(field: &'static str, value: &str) -> Result<()> {
     let mut chars = value.chars();
     let ok = value.len() <= 64
         && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -636,7 +440,7 @@ fn validate_name_like(field: &'static str, value: &str) -> Result<()> {
     }
 }
 
-fn validate_memory(memory_mib: u64) -> Result<()> {
+pub(super) fn validate_memory(memory_mib: u64) -> Result<()> {
     if (16..=4_194_304).contains(&memory_mib) {
         Ok(())
     } else {
@@ -647,7 +451,7 @@ fn validate_memory(memory_mib: u64) -> Result<()> {
     }
 }
 
-fn validate_vcpus(vcpus: u32) -> Result<()> {
+pub(super) fn validate_vcpus(vcpus: u32) -> Result<()> {
     if (1..=256).contains(&vcpus) {
         Ok(())
     } else {
@@ -655,7 +459,7 @@ fn validate_vcpus(vcpus: u32) -> Result<()> {
     }
 }
 
-fn validate_mac(mac: &str) -> Result<()> {
+pub(super) fn validate_mac(mac: &str) -> Result<()> {
     let parts: Vec<&str> = mac.split(':').collect();
     let ok = parts.len() == 6
         && parts
@@ -674,7 +478,7 @@ fn validate_mac(mac: &str) -> Result<()> {
 }
 
 /// A path to a file on the host: absolute, no `..`, and present.
-fn validate_host_file(field: &'static str, path: &str) -> Result<()> {
+pub(super) fn validate_host_file(field: &'static str, path: &str) -> Result<()> {
     let p = Path::new(path);
     if !p.is_absolute()
         || p.components()
@@ -695,7 +499,7 @@ fn validate_host_file(field: &'static str, path: &str) -> Result<()> {
 }
 
 /// qcow2 images start with the magic `QFI\xfb`; anything else is attached raw.
-fn probe_format(path: &str) -> DiskFormat {
+pub(super) fn probe_format(path: &str) -> DiskFormat {
     let mut magic = [0u8; 4];
     let is_qcow2 = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
@@ -709,7 +513,7 @@ fn probe_format(path: &str) -> DiskFormat {
 }
 
 /// A random MAC in QEMU's locally administered range, unused by any defined VM.
-fn generate_mac(taken: &[String]) -> String {
+pub(super) fn generate_mac(taken: &[String]) -> String {
     let mut rng = rand::thread_rng();
     loop {
         let mac = format!(

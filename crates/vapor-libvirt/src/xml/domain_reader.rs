@@ -62,6 +62,25 @@ pub fn parse_domain(xml: &str) -> Result<Domain, HypervisorError> {
         },
     };
 
+    let os_node = child(root, "os");
+    let loader = os_node.and_then(|os| child(os, "loader"));
+    let firmware_feature = |name: &str| {
+        os_node
+            .and_then(|os| child(os, "firmware"))
+            .into_iter()
+            .flat_map(|f| f.children())
+            .any(|f| {
+                f.has_tag_name("feature")
+                    && f.attribute("name") == Some(name)
+                    && f.attribute("enabled") == Some("yes")
+            })
+    };
+    let efi = os_node.and_then(|os| os.attribute("firmware")) == Some("efi")
+        || loader.is_some_and(|l| l.attribute("type") == Some("pflash"));
+    let secure_boot = efi
+        && (loader.and_then(|l| l.attribute("secure")) == Some("yes")
+            || firmware_feature("secure-boot"));
+
     let devices = child(root, "devices");
     let elements = |tag: &'static str| {
         devices
@@ -72,6 +91,7 @@ pub fn parse_domain(xml: &str) -> Result<Domain, HypervisorError> {
     let disks = elements("disk").map(read_disk).collect();
     let interfaces = elements("interface").map(read_interface).collect();
     let graphics = elements("graphics").map(read_graphics).collect();
+    let tpm = elements("tpm").next().is_some();
 
     let metadata = child(root, "metadata")
         .map(read_metadata)
@@ -92,6 +112,9 @@ pub fn parse_domain(xml: &str) -> Result<Domain, HypervisorError> {
         disks,
         interfaces,
         graphics,
+        firmware: if efi { "efi" } else { "bios" }.to_string(),
+        secure_boot,
+        tpm,
         metadata,
     })
 }
@@ -165,6 +188,9 @@ fn read_disk(disk: Node) -> DiskInfo {
             })
             .map(str::to_string),
         readonly: child(disk, "readonly").is_some(),
+        cache: child(disk, "driver")
+            .and_then(|d| d.attribute("cache"))
+            .map(str::to_string),
         capacity_bytes: None,
     }
 }
@@ -241,6 +267,12 @@ fn read_metadata(metadata: Node) -> VaporMetadata {
         owned_volumes: vm
             .children()
             .filter(|n| ours(n, "owned-volume"))
+            .filter_map(|n| n.attribute("path"))
+            .map(str::to_string)
+            .collect(),
+        ephemeral_volumes: vm
+            .children()
+            .filter(|n| ours(n, "ephemeral-volume"))
             .filter_map(|n| n.attribute("path"))
             .map(str::to_string)
             .collect(),
@@ -339,6 +371,7 @@ mod tests {
                     format: Some("qcow2".into()),
                     path: Some("/var/lib/vapor/images/web-01-root.qcow2".into()),
                     readonly: false,
+                    cache: None,
                     capacity_bytes: None,
                 },
                 DiskInfo {
@@ -348,6 +381,7 @@ mod tests {
                     format: Some("raw".into()),
                     path: Some("/dev/vg0/data".into()),
                     readonly: false,
+                    cache: None,
                     capacity_bytes: None,
                 },
                 DiskInfo {
@@ -357,6 +391,7 @@ mod tests {
                     format: Some("raw".into()),
                     path: None,
                     readonly: true,
+                    cache: None,
                     capacity_bytes: None,
                 },
             ]
@@ -410,6 +445,7 @@ mod tests {
                     "/var/lib/vapor/images/web-01-root.qcow2".into(),
                     "/var/lib/vapor/images/web-01-data.qcow2".into(),
                 ],
+                ephemeral_volumes: vec![],
             }
         );
         // Filled in by the caller from the API.

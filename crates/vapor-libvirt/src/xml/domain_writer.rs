@@ -1,8 +1,8 @@
 //! Writing a libvirt domain definition from a [`DomainSpec`].
 
 use vapor_hypervisor::{
-    BootDevice, DiskDevice, DiskSpec, DomainSpec, GraphicsSpec, HypervisorError, InterfaceKind,
-    InterfaceSpec, VaporMetadata,
+    BootDevice, DiskDevice, DiskSpec, DomainSpec, Firmware, GraphicsSpec, HypervisorError,
+    InterfaceKind, InterfaceSpec, VaporMetadata,
 };
 
 use super::{XmlWriter, VAPOR_NAMESPACE};
@@ -34,8 +34,31 @@ pub fn domain_xml(spec: &DomainSpec) -> Result<String, HypervisorError> {
     w.text_element("currentMemory", &[("unit", "MiB")], &memory)?;
     w.text_element("vcpu", &[("placement", "static")], &vcpus)?;
 
-    w.start("os", &[])?;
-    w.text_element("type", &[("arch", &spec.arch)], "hvm")?;
+    match spec.firmware {
+        Firmware::Bios => w.start("os", &[])?,
+        Firmware::Efi { .. } => w.start("os", &[("firmware", "efi")])?,
+    }
+    if matches!(spec.firmware, Firmware::Efi { secure_boot: true }) {
+        // Secure Boot needs SMM, which QEMU offers on the q35 machine only.
+        w.text_element("type", &[("arch", &spec.arch), ("machine", "q35")], "hvm")?;
+    } else {
+        w.text_element("type", &[("arch", &spec.arch)], "hvm")?;
+    }
+    if let Firmware::Efi { secure_boot } = spec.firmware {
+        // Ask libvirt's firmware auto-selection for a build with (or without)
+        // Secure Boot and keys enrolled.
+        let enabled = if secure_boot { "yes" } else { "no" };
+        w.start("firmware", &[])?;
+        w.empty("feature", &[("enabled", enabled), ("name", "secure-boot")])?;
+        w.empty(
+            "feature",
+            &[("enabled", enabled), ("name", "enrolled-keys")],
+        )?;
+        w.end("firmware")?;
+        if secure_boot {
+            w.empty("loader", &[("secure", "yes")])?;
+        }
+    }
     for boot in &spec.boot {
         let dev = match boot {
             BootDevice::Hd => "hd",
@@ -48,6 +71,10 @@ pub fn domain_xml(spec: &DomainSpec) -> Result<String, HypervisorError> {
     w.start("features", &[])?;
     w.empty("acpi", &[])?;
     w.empty("apic", &[])?;
+    if matches!(spec.firmware, Firmware::Efi { secure_boot: true }) {
+        // Secure Boot firmware needs System Management Mode.
+        w.empty("smm", &[("state", "on")])?;
+    }
     w.end("features")?;
     w.empty("clock", &[("offset", "utc")])?;
     w.text_element("on_poweroff", &[], "destroy")?;
@@ -70,6 +97,11 @@ pub fn domain_xml(spec: &DomainSpec) -> Result<String, HypervisorError> {
     w.start("console", &[("type", "pty")])?;
     w.empty("target", &[("type", "serial"), ("port", "0")])?;
     w.end("console")?;
+    if spec.tpm {
+        w.start("tpm", &[("model", "tpm-crb")])?;
+        w.empty("backend", &[("type", "emulator"), ("version", "2.0")])?;
+        w.end("tpm")?;
+    }
     w.empty("memballoon", &[("model", "virtio")])?;
     w.end("devices")?;
 
@@ -94,6 +126,9 @@ fn write_metadata(w: &mut XmlWriter, meta: &VaporMetadata) -> Result<(), Hypervi
     for path in &meta.owned_volumes {
         w.empty("vapor:owned-volume", &[("path", path)])?;
     }
+    for path in &meta.ephemeral_volumes {
+        w.empty("vapor:ephemeral-volume", &[("path", path)])?;
+    }
     w.end("vapor:vm")?;
     w.end("metadata")
 }
@@ -103,14 +138,21 @@ fn write_disk(w: &mut XmlWriter, disk: &DiskSpec) -> Result<(), HypervisorError>
         DiskDevice::Disk => "disk",
         DiskDevice::Cdrom => "cdrom",
     };
-    w.start("disk", &[("type", "file"), ("device", device)])?;
-    w.empty(
-        "driver",
-        &[("name", "qemu"), ("type", disk.format.as_str())],
-    )?;
+    // Host block devices are attached as such; everything else is a file.
+    let (kind, source_attr) = if disk.path.starts_with("/dev/") {
+        ("block", "dev")
+    } else {
+        ("file", "file")
+    };
+    w.start("disk", &[("type", kind), ("device", device)])?;
+    let mut driver = vec![("name", "qemu"), ("type", disk.format.as_str())];
+    if let Some(cache) = disk.cache {
+        driver.push(("cache", cache.as_str()));
+    }
+    w.empty("driver", &driver)?;
     // A cdrom may be empty (no medium); libvirt accepts it without a source.
     if !disk.path.is_empty() {
-        w.empty("source", &[("file", &disk.path)])?;
+        w.empty("source", &[(source_attr, &disk.path)])?;
     }
     w.empty(
         "target",
@@ -187,6 +229,8 @@ mod tests {
             interfaces: vec![],
             graphics: vec![],
             boot: vec![],
+            firmware: Default::default(),
+            tpm: false,
             metadata: VaporMetadata::default(),
         }
     }
@@ -207,6 +251,7 @@ mod tests {
                     bus: DiskBus::Virtio,
                     target: "vda".into(),
                     readonly: false,
+                    cache: None,
                 },
                 DiskSpec {
                     device: DiskDevice::Disk,
@@ -215,6 +260,7 @@ mod tests {
                     bus: DiskBus::Virtio,
                     target: "vdb".into(),
                     readonly: false,
+                    cache: None,
                 },
                 DiskSpec {
                     device: DiskDevice::Cdrom,
@@ -223,6 +269,7 @@ mod tests {
                     bus: DiskBus::Sata,
                     target: "sda".into(),
                     readonly: true,
+                    cache: None,
                 },
             ],
             interfaces: vec![InterfaceSpec {
@@ -238,10 +285,13 @@ mod tests {
                 password: Some(r#"p<a&s's"w>"#.into()),
             }],
             boot: vec![BootDevice::Cdrom, BootDevice::Hd],
+            firmware: Default::default(),
+            tpm: false,
             metadata: VaporMetadata {
                 created_at: Some("2024-05-01T12:00:00Z".into()),
                 updated_at: Some("2024-05-02T08:30:00Z".into()),
                 owned_volumes: vec!["/var/lib/vapor/images/web-01-root.qcow2".into()],
+                ephemeral_volumes: vec![],
             },
         }
     }
@@ -254,6 +304,42 @@ mod tests {
     #[test]
     fn full_domain() {
         insta::assert_snapshot!(domain_xml(&full()).unwrap());
+    }
+
+    #[test]
+    fn uefi_secure_boot_tpm_and_cache() {
+        let mut spec = minimal();
+        spec.firmware = Firmware::Efi { secure_boot: true };
+        spec.tpm = true;
+        spec.disks.push(DiskSpec {
+            device: DiskDevice::Disk,
+            path: "/dev/vg0/data".into(),
+            format: DiskFormat::Raw,
+            bus: DiskBus::Virtio,
+            target: "vda".into(),
+            readonly: false,
+            cache: Some(vapor_hypervisor::DiskCache::Writeback),
+        });
+        spec.metadata
+            .ephemeral_volumes
+            .push("/var/lib/vapor/seeds/x-cidata.iso".into());
+        let xml = domain_xml(&spec).unwrap();
+        insta::assert_snapshot!(xml);
+        let read = crate::xml::parse_domain(&xml).unwrap();
+        assert_eq!(
+            (read.firmware.as_str(), read.secure_boot, read.tpm),
+            ("efi", true, true)
+        );
+        assert_eq!(read.disks[0].cache.as_deref(), Some("writeback"));
+        assert_eq!(
+            read.metadata.ephemeral_volumes,
+            spec.metadata.ephemeral_volumes
+        );
+        let plain = crate::xml::parse_domain(&domain_xml(&minimal()).unwrap()).unwrap();
+        assert_eq!(
+            (plain.firmware.as_str(), plain.secure_boot, plain.tpm),
+            ("bios", false, false)
+        );
     }
 
     #[test]
@@ -293,6 +379,7 @@ mod tests {
             bus: DiskBus::Ide,
             target: "hdc".into(),
             readonly: true,
+            cache: None,
         }];
         insta::assert_snapshot!(domain_xml(&spec).unwrap());
     }

@@ -10,6 +10,7 @@ pub(crate) mod caps;
 pub mod domain_reader;
 pub mod domain_writer;
 pub(crate) mod network;
+pub(crate) mod snapshot;
 pub(crate) mod storage;
 
 pub use domain_reader::parse_domain;

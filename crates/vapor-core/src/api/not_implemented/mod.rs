@@ -7,5 +7,3 @@ mod backups;
 mod console;
 mod devices;
 mod migration;
-mod snapshots;
-mod templates;

@@ -11,29 +11,32 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
+/// VmDiskMetrics : I/O of one disk since the VM started. A counter the hypervisor does not report is null.
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
-pub struct VmMetricsDisksInner {
+pub struct VmDiskMetrics {
+    /// Guest device name, as in the VM's `disks` (e.g. `vda`, `sda`).
     #[serde(rename = "target")]
     pub target: String,
-    #[serde(rename = "read_bytes")]
-    pub read_bytes: i64,
-    #[serde(rename = "write_bytes")]
-    pub write_bytes: i64,
-    #[serde(rename = "read_requests")]
-    pub read_requests: i64,
-    #[serde(rename = "write_requests")]
-    pub write_requests: i64,
+    #[serde(rename = "read_bytes", deserialize_with = "Option::deserialize")]
+    pub read_bytes: Option<i64>,
+    #[serde(rename = "write_bytes", deserialize_with = "Option::deserialize")]
+    pub write_bytes: Option<i64>,
+    #[serde(rename = "read_requests", deserialize_with = "Option::deserialize")]
+    pub read_requests: Option<i64>,
+    #[serde(rename = "write_requests", deserialize_with = "Option::deserialize")]
+    pub write_requests: Option<i64>,
 }
 
-impl VmMetricsDisksInner {
+impl VmDiskMetrics {
+    /// I/O of one disk since the VM started. A counter the hypervisor does not report is null.
     pub fn new(
         target: String,
-        read_bytes: i64,
-        write_bytes: i64,
-        read_requests: i64,
-        write_requests: i64,
-    ) -> VmMetricsDisksInner {
-        VmMetricsDisksInner {
+        read_bytes: Option<i64>,
+        write_bytes: Option<i64>,
+        read_requests: Option<i64>,
+        write_requests: Option<i64>,
+    ) -> VmDiskMetrics {
+        VmDiskMetrics {
             target,
             read_bytes,
             write_bytes,

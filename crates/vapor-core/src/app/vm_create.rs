@@ -1,0 +1,671 @@
+//! Creating a VM: several disks (new, existing or cloned volumes), ISO and
+//! cloud-init cdroms, NICs, displays, firmware and TPM.
+//!
+//! Both create endpoints come here: the basic request is a special case of
+//! [`VmCreateEnhanced`]. The order is: validate everything, check the name,
+//! make the volumes and the cloud-init seed, define the domain, set autostart.
+//! A failure at any step removes what the earlier steps made.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use vapor_hypervisor::{
+    BootDevice, DiskBus, DiskCache, DiskDevice, DiskFormat, DiskSpec, Domain, DomainSpec, Firmware,
+    GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind, InterfaceSpec, VaporMetadata,
+    VolumeSpec,
+};
+
+use super::vm::{
+    generate_mac, probe_format, validate_host_file, validate_mac, validate_memory, validate_name,
+    validate_name_like, validate_vcpus, GraphicsRequest, NicRequest, KIND,
+};
+use super::Vapor;
+use crate::db::now;
+use crate::error::{Error, Refusal, Result};
+
+/// Where a disk comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiskSource {
+    /// A new, empty volume of this many GiB in the storage pool.
+    Create { size_gib: u64 },
+    /// An image already on the host, attached as it is.
+    Existing { path: String },
+    /// A copy of this volume, made by libvirt in the storage pool.
+    Clone { source_path: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct DiskRequest {
+    pub source: DiskSource,
+    /// `None`: qcow2 for new disks, the image's own format otherwise.
+    pub format: Option<DiskFormat>,
+    pub bus: DiskBus,
+    pub cache: Option<DiskCache>,
+    /// `None`: the next free name on the bus.
+    pub target: Option<String>,
+    pub readonly: bool,
+}
+
+/// A NoCloud seed: the files cloud-init reads from a `cidata` volume.
+#[derive(Debug, Clone, Default)]
+pub struct CloudInit {
+    pub user_data: Option<String>,
+    pub meta_data: Option<String>,
+    pub network_config: Option<String>,
+}
+
+/// Everything a VM can be created with.
+#[derive(Debug, Clone)]
+pub struct VmCreateEnhanced {
+    pub name: String,
+    pub memory_mib: u64,
+    pub vcpus: u32,
+    pub disks: Vec<DiskRequest>,
+    pub iso_path: Option<String>,
+    pub storage_pool: String,
+    pub networks: Vec<NicRequest>,
+    /// `None`: one VNC display on 127.0.0.1. `Some(vec![])`: no display.
+    pub graphics: Option<Vec<GraphicsRequest>>,
+    pub cloud_init: Option<CloudInit>,
+    pub firmware: Firmware,
+    pub tpm: bool,
+    pub pci_devices: Vec<String>,
+    pub autostart: bool,
+}
+
+/// What a create made so far, for undoing it.
+#[derive(Default)]
+struct Made {
+    volumes: Vec<String>,
+    files: Vec<PathBuf>,
+}
+
+impl Vapor {
+    pub async fn create_vm_enhanced(&self, mut req: VmCreateEnhanced) -> Result<Domain> {
+        if let Some(iso) = &req.iso_path {
+            req.iso_path = Some(self.resolve_iso(iso)?);
+        }
+        validate(&req)?;
+        if !req.pci_devices.is_empty() {
+            if !host_has_iommu() {
+                return Err(Error::refused(
+                    Refusal::Unsupported,
+                    "IOMMU_UNAVAILABLE",
+                    "this host has no IOMMU, so PCI devices cannot be passed through",
+                ));
+            }
+            return Err(Error::NotImplemented {
+                operation: "PCI passthrough at create time",
+            });
+        }
+        let _guard = self.locks.try_acquire("vm-name", &req.name)?;
+        let name = req.name.clone();
+        match self.blocking(move |hv| hv.lookup_domain(&name)).await {
+            Ok(_) => {
+                return Err(Error::AlreadyExists {
+                    kind: KIND,
+                    id: req.name.clone(),
+                })
+            }
+            Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::from_hypervisor(
+                    "checking the name",
+                    KIND,
+                    &req.name,
+                    e,
+                ))
+            }
+        }
+        let domain_type = self.choose_domain_type().await?;
+        let arch = self.host_info().await?.arch;
+        let existing_macs: Vec<String> = if req.networks.iter().any(|n| n.mac.is_none()) {
+            self.list_vms()
+                .await?
+                .into_iter()
+                .flat_map(|d| d.interfaces.into_iter().filter_map(|i| i.mac))
+                .collect()
+        } else {
+            Vec::new()
+        };
+
+        let mut made = Made::default();
+        match self
+            .build_and_define(&req, domain_type, arch, &existing_macs, &mut made)
+            .await
+        {
+            Ok(domain) => self.get_vm(&domain.uuid).await,
+            Err(err) => {
+                self.undo(&made).await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn build_and_define(
+        &self,
+        req: &VmCreateEnhanced,
+        domain_type: String,
+        arch: String,
+        existing_macs: &[String],
+        made: &mut Made,
+    ) -> Result<Domain> {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let mut targets = Targets::new(req.disks.iter().filter_map(|d| d.target.clone()));
+        let mut disks = Vec::new();
+        for (index, disk) in req.disks.iter().enumerate() {
+            let (path, format) = match &disk.source {
+                DiskSource::Create { size_gib } => {
+                    let format = disk.format.unwrap_or(DiskFormat::Qcow2);
+                    let name = volume_name(&req.name, index, format);
+                    let volume = self
+                        .create_disk_volume(&req.storage_pool, &name, *size_gib, format)
+                        .await?;
+                    made.volumes.push(volume.path.clone());
+                    (volume.path, format)
+                }
+                DiskSource::Clone { source_path } => {
+                    let format = disk.format.unwrap_or(DiskFormat::Qcow2);
+                    let name = volume_name(&req.name, index, format);
+                    let volume = self
+                        .clone_disk_volume(&req.storage_pool, source_path, &name, format)
+                        .await?;
+                    made.volumes.push(volume.path.clone());
+                    (volume.path, format)
+                }
+                DiskSource::Existing { path } => (
+                    path.clone(),
+                    disk.format.unwrap_or_else(|| probe_format(path)),
+                ),
+            };
+            let target = match &disk.target {
+                Some(t) => t.clone(),
+                None => targets.next(disk.bus),
+            };
+            disks.push(DiskSpec {
+                device: DiskDevice::Disk,
+                path,
+                format,
+                bus: disk.bus,
+                target,
+                readonly: disk.readonly,
+                cache: disk.cache,
+            });
+        }
+        let mut boot = Vec::new();
+        if let Some(iso) = &req.iso_path {
+            disks.push(cdrom(iso.clone(), targets.next(DiskBus::Sata)));
+            boot.push(BootDevice::Cdrom);
+        }
+        if !req.disks.is_empty() {
+            boot.push(BootDevice::Hd);
+        }
+        let mut ephemeral = Vec::new();
+        if let Some(seed) = &req.cloud_init {
+            let path = self.write_seed(&uuid, &req.name, seed).await?;
+            made.files.push(path.clone());
+            let path = path
+                .to_str()
+                .map(str::to_owned)
+                .ok_or_else(|| Error::invalid("cloud_init", "seed path is not UTF-8"))?;
+            disks.push(cdrom(path.clone(), targets.next(DiskBus::Sata)));
+            ephemeral.push(path);
+        }
+        if boot.is_empty() {
+            boot.push(BootDevice::Hd);
+        }
+        let mut taken = existing_macs.to_vec();
+        let interfaces =
+            req.networks
+                .iter()
+                .map(|nic| {
+                    let mac = nic.mac.clone().unwrap_or_else(|| generate_mac(&taken));
+                    taken.push(mac.clone());
+                    InterfaceSpec {
+                        kind: nic.kind,
+                        source: nic.source.clone().or_else(|| {
+                            (nic.kind == InterfaceKind::Network).then(|| "default".into())
+                        }),
+                        model: nic.model.clone(),
+                        mac,
+                    }
+                })
+                .collect();
+        let graphics = match &req.graphics {
+            None => vec![GraphicsSpec {
+                kind: GraphicsKind::Vnc,
+                listen: "127.0.0.1".into(),
+                port: None,
+                password: None,
+            }],
+            Some(list) => list
+                .iter()
+                .map(|g| GraphicsSpec {
+                    kind: g.kind,
+                    listen: g.listen.clone(),
+                    port: g.port,
+                    password: g.password.clone(),
+                })
+                .collect(),
+        };
+        let created_at = now();
+        let spec = DomainSpec {
+            name: req.name.clone(),
+            uuid,
+            domain_type,
+            arch,
+            memory_mib: req.memory_mib,
+            vcpus: req.vcpus,
+            disks,
+            interfaces,
+            graphics,
+            boot,
+            firmware: req.firmware,
+            tpm: req.tpm,
+            metadata: VaporMetadata {
+                created_at: Some(created_at.clone()),
+                updated_at: Some(created_at),
+                owned_volumes: made.volumes.clone(),
+                ephemeral_volumes: ephemeral,
+            },
+        };
+        let domain = {
+            let spec = spec.clone();
+            self.blocking(move |hv| hv.define_domain(&spec))
+                .await
+                .map_err(|e| {
+                    Error::from_hypervisor("defining the virtual machine", KIND, &req.name, e)
+                })?
+        };
+        if req.autostart {
+            let uuid = domain.uuid.clone();
+            if let Err(e) = self.blocking(move |hv| hv.set_autostart(&uuid, true)).await {
+                let uuid = domain.uuid.clone();
+                if let Err(undo) = self.blocking(move |hv| hv.undefine_domain(&uuid)).await {
+                    tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
+                }
+                return Err(Error::from_hypervisor(
+                    "enabling autostart",
+                    KIND,
+                    &req.name,
+                    e,
+                ));
+            }
+        }
+        Ok(domain)
+    }
+
+    async fn undo(&self, made: &Made) {
+        let left = self.remove_volumes(&made.volumes).await;
+        for path in &left {
+            tracing::error!(volume = %path, "a failed create could not remove this volume");
+        }
+        for file in &made.files {
+            remove_file_logged(file);
+        }
+    }
+
+    pub(super) async fn create_disk_volume(
+        &self,
+        pool: &str,
+        name: &str,
+        size_gib: u64,
+        format: DiskFormat,
+    ) -> Result<vapor_hypervisor::StorageVolume> {
+        self.ensure_pool(pool).await?;
+        let spec = VolumeSpec {
+            name: name.to_owned(),
+            capacity_bytes: size_gib * 1024 * 1024 * 1024,
+            format,
+        };
+        let pool_name = pool.to_owned();
+        let volume_name = name.to_owned();
+        self.blocking(move |hv| hv.create_volume(&pool_name, &spec))
+            .await
+            .map_err(|e| {
+                Error::from_hypervisor(
+                    format!("creating volume {volume_name} in pool {pool}"),
+                    "volume",
+                    &volume_name,
+                    e,
+                )
+            })
+    }
+
+    async fn clone_disk_volume(
+        &self,
+        pool: &str,
+        source_path: &str,
+        name: &str,
+        format: DiskFormat,
+    ) -> Result<vapor_hypervisor::StorageVolume> {
+        self.ensure_pool(pool).await?;
+        let (pool_name, source, new_name) =
+            (pool.to_owned(), source_path.to_owned(), name.to_owned());
+        self.blocking(move |hv| hv.clone_volume(&pool_name, &source, &new_name, format))
+            .await
+            .map_err(|e| match e.kind {
+                HypervisorErrorKind::NotFound => Error::NotFound {
+                    kind: "volume",
+                    id: source_path.to_owned(),
+                },
+                _ => Error::from_hypervisor(
+                    format!("cloning {source_path} into pool {pool}"),
+                    "volume",
+                    name,
+                    e,
+                ),
+            })
+    }
+
+    /// Writes the NoCloud seed image for a VM and returns its path.
+    async fn write_seed(&self, uuid: &str, vm_name: &str, seed: &CloudInit) -> Result<PathBuf> {
+        let dir = self.settings.seed_dir.clone();
+        let target = dir.join(format!("{uuid}-cidata.iso"));
+        let meta_data = seed
+            .meta_data
+            .clone()
+            .unwrap_or_else(|| format!("instance-id: {uuid}\nlocal-hostname: {vm_name}\n"));
+        let user_data = seed
+            .user_data
+            .clone()
+            .unwrap_or_else(|| "#cloud-config\n".to_owned());
+        let network_config = seed.network_config.clone();
+        let out = target.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            build_seed(
+                &dir,
+                &out,
+                &meta_data,
+                &user_data,
+                network_config.as_deref(),
+            )
+        })
+        .await
+        .map_err(|e| Error::internal("cloud-init seed task", e))?;
+        result?;
+        Ok(target)
+    }
+}
+
+/// Builds a NoCloud seed: an ISO 9660 image labelled `cidata` holding
+/// `meta-data`, `user-data` and, when given, `network-config`, with Debian's `xorriso`.
+fn build_seed(
+    dir: &Path,
+    out: &Path,
+    meta_data: &str,
+    user_data: &str,
+    network_config: Option<&str>,
+) -> Result<()> {
+    let io = |e: std::io::Error| Error::internal("writing the cloud-init seed", e);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".seed-")
+        .tempdir_in(dir)
+        .map_err(io)?;
+    std::fs::write(staging.path().join("meta-data"), meta_data).map_err(io)?;
+    std::fs::write(staging.path().join("user-data"), user_data).map_err(io)?;
+    if let Some(config) = network_config {
+        std::fs::write(staging.path().join("network-config"), config).map_err(io)?;
+    }
+    let output = std::process::Command::new("xorriso")
+        .args([
+            "-as", "mkisofs", "-quiet", "-volid", "cidata", "-joliet", "-rock", "-o",
+        ])
+        .arg(out)
+        .arg(staging.path())
+        .output()
+        .map_err(|e| {
+            Error::refused(
+                Refusal::Unsupported,
+                "CLOUD_INIT_UNAVAILABLE",
+                format!("cloud-init needs xorriso on the host ({e})"),
+            )
+        })?;
+    if !output.status.success() {
+        return Err(Error::Internal {
+            context: format!(
+                "xorriso failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+            source: None,
+        });
+    }
+    std::fs::File::open(out)
+        .and_then(|f| f.sync_all())
+        .map_err(io)
+}
+
+fn remove_file_logged(path: &Path) {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::error!(file = %path.display(), error = %e, "could not remove file"),
+    }
+}
+
+/// Removes files Vapor made only for one VM (its cloud-init seed).
+pub(super) fn remove_ephemeral(paths: &[String]) {
+    for path in paths {
+        remove_file_logged(Path::new(path));
+    }
+}
+
+fn cdrom(path: String, target: String) -> DiskSpec {
+    DiskSpec {
+        device: DiskDevice::Cdrom,
+        path,
+        format: DiskFormat::Raw,
+        bus: DiskBus::Sata,
+        target,
+        readonly: true,
+        cache: None,
+    }
+}
+
+/// The volume name of a VM's disk: `<vm>.qcow2` for the first, `<vm>-disk<N>.<ext>` after.
+fn volume_name(vm: &str, index: usize, format: DiskFormat) -> String {
+    let ext = match format {
+        DiskFormat::Qcow2 => "qcow2",
+        DiskFormat::Raw => "img",
+    };
+    if index == 0 {
+        format!("{vm}.{ext}")
+    } else {
+        format!("{vm}-disk{index}.{ext}")
+    }
+}
+
+/// Guest device names in use, handing out the next free one per bus prefix.
+struct Targets {
+    used: BTreeSet<String>,
+}
+
+impl Targets {
+    fn new(explicit: impl Iterator<Item = String>) -> Self {
+        Targets {
+            used: explicit.collect(),
+        }
+    }
+
+    fn next(&mut self, bus: DiskBus) -> String {
+        let prefix = bus.target_prefix();
+        let name = (0..26 * 27)
+            .map(|i| format!("{prefix}{}", target_suffix(i)))
+            .find(|n| !self.used.contains(n))
+            .unwrap_or_else(|| format!("{prefix}zz"));
+        self.used.insert(name.clone());
+        name
+    }
+}
+
+/// `a`..`z`, then `aa`..`zz`, as Linux names disks.
+fn target_suffix(i: usize) -> String {
+    let letter = |n: usize| char::from(b'a' + n as u8);
+    if i < 26 {
+        letter(i).to_string()
+    } else {
+        let j = i - 26;
+        format!("{}{}", letter(j / 26), letter(j % 26))
+    }
+}
+
+fn host_has_iommu() -> bool {
+    std::fs::read_dir("/sys/kernel/iommu_groups")
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false)
+}
+
+pub(super) fn validate(req: &VmCreateEnhanced) -> Result<()> {
+    validate_name(&req.name)?;
+    validate_memory(req.memory_mib)?;
+    validate_vcpus(req.vcpus)?;
+    validate_name_like("storage_pool", &req.storage_pool)?;
+    if req.disks.len() > 16 {
+        return Err(Error::invalid("disks", "at most 16 disks"));
+    }
+    let mut targets = BTreeSet::new();
+    for disk in &req.disks {
+        match &disk.source {
+            DiskSource::Create { size_gib } if !(1..=65536).contains(size_gib) => {
+                return Err(Error::invalid(
+                    "disks",
+                    "a new disk's size is in GiB, from 1 to 65536",
+                ))
+            }
+            DiskSource::Existing { path } => validate_host_file("disks", path)?,
+            DiskSource::Clone { source_path } => {
+                if !source_path.starts_with('/') {
+                    return Err(Error::invalid(
+                        "disks",
+                        "source_path is the absolute path of the volume to clone",
+                    ));
+                }
+            }
+            DiskSource::Create { .. } => {}
+        }
+        if let Some(target) = &disk.target {
+            let prefix_ok = target.starts_with(disk.bus.target_prefix());
+            let rest = &target[2.min(target.len())..];
+            let ok = prefix_ok
+                && !rest.is_empty()
+                && rest.len() <= 2
+                && rest.chars().all(|c| c.is_ascii_lowercase());
+            if !ok {
+                return Err(Error::invalid(
+                    "disks",
+                    format!(
+                        "target '{target}' does not fit bus {} (use {}a, {}b, ...)",
+                        disk.bus.as_str(),
+                        disk.bus.target_prefix(),
+                        disk.bus.target_prefix()
+                    ),
+                ));
+            }
+            if !targets.insert(target.clone()) {
+                return Err(Error::invalid(
+                    "disks",
+                    format!("target '{target}' is used twice"),
+                ));
+            }
+        }
+    }
+    if let Some(path) = &req.iso_path {
+        validate_host_file("iso_path", path)?;
+    }
+    if req.networks.len() > 8 {
+        return Err(Error::invalid("networks", "at most 8 network interfaces"));
+    }
+    let mut macs = BTreeSet::new();
+    for nic in &req.networks {
+        if let Some(mac) = &nic.mac {
+            validate_mac(mac)?;
+            if !macs.insert(mac.to_ascii_lowercase()) {
+                return Err(Error::invalid(
+                    "networks",
+                    format!("MAC {mac} is used twice"),
+                ));
+            }
+        }
+        match (nic.kind, &nic.source) {
+            (InterfaceKind::Bridge | InterfaceKind::Direct, None) => {
+                return Err(Error::invalid(
+                    "networks",
+                    "bridge and direct networks need a source",
+                ))
+            }
+            (_, Some(source)) => validate_name_like("networks", source)?,
+            _ => {}
+        }
+    }
+    for g in req.graphics.iter().flatten() {
+        if g.listen.parse::<std::net::IpAddr>().is_err() {
+            return Err(Error::invalid(
+                "graphics",
+                format!("listen must be an IP address, not '{}'", g.listen),
+            ));
+        }
+        if g.port.is_some_and(|p| p < 5900) {
+            return Err(Error::invalid(
+                "graphics",
+                "a fixed display port must be 5900 or above",
+            ));
+        }
+    }
+    if let Firmware::Efi { secure_boot: true } = req.firmware {
+        // Secure Boot firmware is only built for UEFI; nothing more to check here.
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_skip_explicit_names_and_follow_the_bus() {
+        let mut t = Targets::new(["vda".to_owned(), "sdb".to_owned()].into_iter());
+        assert_eq!(t.next(DiskBus::Virtio), "vdb");
+        assert_eq!(t.next(DiskBus::Virtio), "vdc");
+        assert_eq!(t.next(DiskBus::Sata), "sda");
+        assert_eq!(t.next(DiskBus::Scsi), "sdc");
+        assert_eq!(t.next(DiskBus::Ide), "hda");
+        assert_eq!(target_suffix(25), "z");
+        assert_eq!(target_suffix(26), "aa");
+        assert_eq!(target_suffix(27), "ab");
+    }
+
+    #[test]
+    fn volume_names() {
+        assert_eq!(volume_name("web", 0, DiskFormat::Qcow2), "web.qcow2");
+        assert_eq!(volume_name("web", 2, DiskFormat::Raw), "web-disk2.img");
+    }
+
+    #[test]
+    fn seed_is_an_iso_labelled_cidata() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("seed.iso");
+        build_seed(
+            dir.path(),
+            &out,
+            "instance-id: x\n",
+            "#cloud-config\n",
+            Some("version: 2\n"),
+        )
+        .unwrap();
+        let data = std::fs::read(&out).unwrap();
+        assert_eq!(&data[0x8001..0x8006], b"CD001");
+        // The primary volume descriptor's volume identifier, padded with spaces.
+        assert_eq!(
+            std::str::from_utf8(&data[0x8028..0x8028 + 32])
+                .unwrap()
+                .trim_end(),
+            "cidata"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "the staging folder is gone"
+        );
+    }
+}
