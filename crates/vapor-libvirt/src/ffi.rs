@@ -1,8 +1,10 @@
 //! Safe wrappers for the two libvirt calls whose `virt` 0.5 bindings drop
 //! errors: `Domain::state` ignores a failed `virDomainGetState` (and reports
 //! an unknown state), and `Domain::block_info` ignores a failed
-//! `virDomainGetBlockInfo` and then reads uninitialised memory. Everything
-//! else goes through the `virt` crate.
+//! `virDomainGetBlockInfo` and then reads uninitialised memory. The calls the
+//! `virt` crate does not wrap at all (DHCP leases, domain stats) are wrapped
+//! next to their use, in `network.rs` and `metrics.rs`; everything else goes
+//! through the `virt` crate.
 //!
 //! Called only from `counted.rs`, which counts each call.
 
