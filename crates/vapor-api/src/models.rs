@@ -3021,6 +3021,7 @@ impl std::str::FromStr for ConsoleType {
     }
 }
 
+/// Which disks are copied to the destination: `none` (shared storage), `all` (every writable disk, whole), `inc` (the top image; the backing images must be there already). Missing target volumes are created on the destination first.
 /// Enumeration of values.
 /// Since this enum's variants do not hold data, we can easily define them as `#[repr(C)]`
 /// which helps with FFI.
@@ -8828,10 +8829,12 @@ impl std::str::FromStr for MemoryUsedSource {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct Migration {
+    /// `mig-<uuid>`.
     #[serde(rename = "migration_id")]
     #[validate(custom(function = "check_xss_string"))]
     pub migration_id: String,
 
+    /// The operation that runs the migration (cancel it to abort).
     #[serde(rename = "operation_id")]
     #[serde(deserialize_with = "deserialize_optional_nullable")]
     #[serde(default = "default_optional_nullable")]
@@ -8842,21 +8845,33 @@ pub struct Migration {
     #[validate(custom(function = "check_xss_string"))]
     pub vm_name: String,
 
+    #[serde(rename = "vm_uuid")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub vm_uuid: String,
+
     #[serde(rename = "status")]
     #[validate(nested)]
     pub status: models::MigrationStatus,
 
+    /// Percent of the data sent; never decreases during a migration; 100 once completed.
     #[serde(rename = "progress")]
     #[validate(range(min = 0f64, max = 100f64))]
     pub progress: f64,
 
+    /// This host's name as libvirt reports it.
     #[serde(rename = "source_host")]
     #[validate(custom(function = "check_xss_string"))]
     pub source_host: String,
 
+    /// The request's `destination_host`.
     #[serde(rename = "dest_host")]
     #[validate(custom(function = "check_xss_string"))]
     pub dest_host: String,
+
+    /// The URI the destination was reached at.
+    #[serde(rename = "destination_uri")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub destination_uri: String,
 
     #[serde(rename = "data_processed_bytes")]
     #[serde(deserialize_with = "deserialize_optional_nullable")]
@@ -8933,20 +8948,24 @@ impl Migration {
     pub fn new(
         migration_id: String,
         vm_name: String,
+        vm_uuid: String,
         status: models::MigrationStatus,
         progress: f64,
         source_host: String,
         dest_host: String,
+        destination_uri: String,
         started_at: chrono::DateTime<chrono::Utc>,
     ) -> Migration {
         Migration {
             migration_id,
             operation_id: None,
             vm_name,
+            vm_uuid,
             status,
             progress,
             source_host,
             dest_host,
+            destination_uri,
             data_processed_bytes: None,
             data_remaining_bytes: None,
             data_total_bytes: None,
@@ -8982,6 +9001,8 @@ impl std::fmt::Display for Migration {
             }),
             Some("vm_name".to_string()),
             Some(self.vm_name.to_string()),
+            Some("vm_uuid".to_string()),
+            Some(self.vm_uuid.to_string()),
             // Skipping status in query parameter serialization
             Some("progress".to_string()),
             Some(self.progress.to_string()),
@@ -8989,6 +9010,8 @@ impl std::fmt::Display for Migration {
             Some(self.source_host.to_string()),
             Some("dest_host".to_string()),
             Some(self.dest_host.to_string()),
+            Some("destination_uri".to_string()),
+            Some(self.destination_uri.to_string()),
             self.data_processed_bytes
                 .as_ref()
                 .map(|data_processed_bytes| {
@@ -9116,10 +9139,12 @@ impl std::str::FromStr for Migration {
             pub migration_id: Vec<String>,
             pub operation_id: Vec<String>,
             pub vm_name: Vec<String>,
+            pub vm_uuid: Vec<String>,
             pub status: Vec<models::MigrationStatus>,
             pub progress: Vec<f64>,
             pub source_host: Vec<String>,
             pub dest_host: Vec<String>,
+            pub destination_uri: Vec<String>,
             pub data_processed_bytes: Vec<i64>,
             pub data_remaining_bytes: Vec<i64>,
             pub data_total_bytes: Vec<i64>,
@@ -9168,6 +9193,10 @@ impl std::str::FromStr for Migration {
                         <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
                     #[allow(clippy::redundant_clone)]
+                    "vm_uuid" => intermediate_rep.vm_uuid.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
                     "status" => intermediate_rep.status.push(
                         <models::MigrationStatus as std::str::FromStr>::from_str(val)
                             .map_err(|x| x.to_string())?,
@@ -9182,6 +9211,10 @@ impl std::str::FromStr for Migration {
                     ),
                     #[allow(clippy::redundant_clone)]
                     "dest_host" => intermediate_rep.dest_host.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "destination_uri" => intermediate_rep.destination_uri.push(
                         <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
                     "data_processed_bytes" => {
@@ -9282,6 +9315,11 @@ impl std::str::FromStr for Migration {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "vm_name missing in Migration".to_string())?,
+            vm_uuid: intermediate_rep
+                .vm_uuid
+                .into_iter()
+                .next()
+                .ok_or_else(|| "vm_uuid missing in Migration".to_string())?,
             status: intermediate_rep
                 .status
                 .into_iter()
@@ -9302,6 +9340,11 @@ impl std::str::FromStr for Migration {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "dest_host missing in Migration".to_string())?,
+            destination_uri: intermediate_rep
+                .destination_uri
+                .into_iter()
+                .next()
+                .ok_or_else(|| "destination_uri missing in Migration".to_string())?,
             data_processed_bytes: std::result::Result::Err(
                 "Nullable types not supported in Migration".to_string(),
             )?,
@@ -9554,7 +9597,7 @@ pub struct MigrationRequest {
     #[validate(length(min = 1, max = 255), custom(function = "check_xss_string"))]
     pub destination_host: String,
 
-    /// Defaults to `qemu+ssh://<destination_host>/system`.
+    /// The destination's system libvirtd: `qemu+ssh://`, `qemu+tcp://` or `qemu+tls://` `[user@]host[:port]/system[?params]`. Defaults to `qemu+ssh://<destination_host>/system`.
     #[serde(rename = "destination_uri")]
     #[validate(length(max = 1024), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9583,13 +9626,13 @@ pub struct MigrationRequest {
 
     /// MiB/s; 0 is unlimited.
     #[serde(rename = "max_bandwidth")]
-    #[validate(range(min = 0u64))]
+    #[validate(range(min = 0u64, max = 1048576u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_bandwidth: Option<u64>,
 
-    /// Milliseconds.
+    /// Milliseconds: the longest pause of the guest at switch-over.
     #[serde(rename = "max_downtime")]
-    #[validate(range(min = 1u64))]
+    #[validate(range(min = 1u64, max = 600000u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_downtime: Option<u64>,
 
@@ -9610,7 +9653,7 @@ impl MigrationRequest {
             compressed: Some(false),
             auto_converge: Some(false),
             allow_unsafe: Some(false),
-            max_bandwidth: None,
+            max_bandwidth: Some(0),
             max_downtime: Some(500),
             copy_storage: None,
         }
@@ -9817,6 +9860,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<MigrationReq
     }
 }
 
+/// `initiating` (checks, storage on the destination), `migrating` (libvirt's job runs), then `completed`, `failed` (see `error_message`) or `cancelled`.
 /// Enumeration of values.
 /// Since this enum's variants do not hold data, we can easily define them as `#[repr(C)]`
 /// which helps with FFI.

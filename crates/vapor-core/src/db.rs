@@ -105,6 +105,36 @@ const MIGRATIONS: &[(i64, &str)] = &[
      );
      CREATE INDEX vm_template_links_by_template ON vm_template_links(template_id);",
     ),
+    (
+        4,
+        "CREATE TABLE migrations (
+         id                           TEXT PRIMARY KEY,
+         operation_id                 TEXT,
+         vm_uuid                      TEXT NOT NULL,
+         vm_name                      TEXT NOT NULL,
+         source_host                  TEXT NOT NULL,
+         dest_host                    TEXT NOT NULL,
+         destination_uri              TEXT NOT NULL,
+         options                      TEXT NOT NULL,
+         status                       TEXT NOT NULL,
+         progress                     REAL NOT NULL,
+         data_processed_bytes         INTEGER,
+         data_remaining_bytes         INTEGER,
+         data_total_bytes             INTEGER,
+         mem_processed_bytes          INTEGER,
+         mem_remaining_bytes          INTEGER,
+         mem_total_bytes              INTEGER,
+         dirty_rate_pages_per_second  INTEGER,
+         iteration                    INTEGER,
+         downtime_ms                  INTEGER,
+         error_message                TEXT,
+         started_at                   TEXT NOT NULL,
+         updated_at                   TEXT NOT NULL,
+         completed_at                 TEXT
+     );
+     CREATE INDEX migrations_by_vm_name ON migrations(vm_name, started_at);
+     CREATE INDEX migrations_by_vm_uuid ON migrations(vm_uuid, started_at);",
+    ),
 ];
 
 /// A handle on the database. Statements are short, so one connection behind a

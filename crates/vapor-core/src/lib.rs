@@ -12,6 +12,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod iso_store;
+pub mod migration_store;
 pub mod operations;
 pub mod template_store;
 

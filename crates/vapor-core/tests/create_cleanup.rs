@@ -47,7 +47,19 @@ mockall::mock! {
     impl MetricsBackend for Hv {
         fn domain_stats(&self, uuid: &str) -> Result<DomainStats>;
     }
-    impl MigrationBackend for Hv {}
+    impl MigrationBackend for Hv {
+        fn host_identity(&self) -> Result<HostIdentity>;
+        fn connect_destination(&self, destination_uri: &str, timeout: std::time::Duration) -> Result<Arc<dyn Hypervisor>>;
+        fn migrate(&self, uuid: &str, spec: &MigrationSpec) -> Result<MigrationOutcome>;
+        fn migration_job(&self, uuid: &str) -> Result<Option<MigrationJobStats>>;
+        fn abort_migration(&self, uuid: &str) -> Result<()>;
+    }
+    impl DeviceBackend for Hv {
+        fn list_pci_devices(&self) -> Result<Vec<PciDevice>>;
+        fn host_has_iommu(&self) -> Result<bool>;
+        fn attach_pci_device(&self, domain: &str, dev: &PciHostdev) -> Result<()>;
+        fn detach_pci_device(&self, domain: &str, address: PciAddress) -> Result<()>;
+    }
     impl NetworkBackend for Hv {
         fn list_networks(&self) -> Result<Vec<Network>>;
         fn lookup_network(&self, name: &str) -> Result<Network>;

@@ -14,6 +14,7 @@
 //! - Errors are [`HypervisorError`]: a small closed set of kinds the
 //!   application layer maps onto API errors, plus the backend's message.
 
+mod device;
 mod error;
 mod metrics;
 mod migration;
@@ -22,6 +23,7 @@ mod snapshot;
 mod storage;
 mod types;
 
+pub use device::*;
 pub use error::{HypervisorError, HypervisorErrorKind, Result};
 pub use metrics::*;
 pub use migration::*;
@@ -36,7 +38,14 @@ pub use types::*;
 /// metrics and migration are its supertraits, one per area, so that each area lives in its
 /// own files in every backend.
 pub trait Hypervisor:
-    Send + Sync + StorageBackend + NetworkBackend + SnapshotBackend + MetricsBackend + MigrationBackend
+    Send
+    + Sync
+    + StorageBackend
+    + NetworkBackend
+    + SnapshotBackend
+    + MetricsBackend
+    + MigrationBackend
+    + DeviceBackend
 {
     /// What this backend is and what the host offers.
     fn host_info(&self) -> Result<HostInfo>;

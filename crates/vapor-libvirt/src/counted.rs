@@ -406,3 +406,166 @@ impl<'a> Snap<'a> {
             .collect())
     }
 }
+
+// ----------------------------------------------------------------- migration
+//
+// Live migration. `virDomainGetJobStats` and `virDomainAbortJob` have no
+// `virt` binding (or one that mishandles the parameters libvirt allocates);
+// their raw calls live in `migration.rs` ([`crate::migration::job_stats`],
+// [`crate::migration::abort_job`]) and are reached only from here, counted
+// like the rest. Reading and releasing the typed parameters
+// (`virTypedParamsGet*`, `virTypedParamsFree`) is not counted.
+
+/// Migration calls on a connection.
+impl<'a> Conn<'a> {
+    libvirt_calls! {
+        fn hostname(&self) -> String;
+    }
+
+    /// `virConnectOpen` of another connection, to `uri`, whose calls count
+    /// on this connection's counter. The open runs on a helper thread so
+    /// that a host that does not answer costs at most `timeout`: `Ok(None)`
+    /// then, and the thread closes what it may still open later.
+    pub(crate) fn open_other(
+        &self,
+        uri: &str,
+        timeout: std::time::Duration,
+    ) -> Result<Option<Other<'a>>, VirtError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let owned = uri.to_owned();
+        let spawned = std::thread::Builder::new()
+            .name("libvirt-open".into())
+            .spawn(move || {
+                let _ = tx.send(Connect::open(Some(&owned)));
+            });
+        if spawned.is_err() {
+            return counted(self.calls, || Connect::open(Some(uri))).map(|raw| {
+                Some(Other {
+                    raw,
+                    calls: self.calls,
+                })
+            });
+        }
+        counted(self.calls, || match rx.recv_timeout(timeout) {
+            Ok(opened) => opened.map(|raw| {
+                Some(Other {
+                    raw,
+                    calls: self.calls,
+                })
+            }),
+            Err(_) => Ok(None),
+        })
+    }
+}
+
+/// A connection opened by [`Conn::open_other`], counted on the counter of
+/// the connection that opened it; closed when dropped.
+pub(crate) struct Other<'a> {
+    raw: Connect,
+    calls: &'a AtomicU64,
+}
+
+impl Other<'_> {
+    /// The connection, for calls.
+    pub(crate) fn conn(&self) -> Conn<'_> {
+        Conn {
+            raw: &self.raw,
+            calls: self.calls,
+        }
+    }
+}
+
+/// Migration calls on a domain.
+impl Dom<'_> {
+    libvirt_calls! {
+        fn migrate_set_max_downtime(&self, downtime: u64, flags: u32) -> ();
+    }
+
+    /// `virDomainMigrate3` to the destination connection `dest` (libvirt's
+    /// managed direct migration: Vapor's process drives both hosts). The
+    /// domain returned lives on `dest` and counts its calls there.
+    pub(crate) fn migrate3<'b>(
+        &self,
+        dest: &Conn<'b>,
+        bandwidth_mib_s: Option<u64>,
+        flags: u32,
+    ) -> Result<Dom<'b>, VirtError> {
+        let params = virt::domain::MigrateParameters {
+            bandwidth: bandwidth_mib_s,
+            ..Default::default()
+        };
+        let raw = counted(self.calls, || self.raw.migrate3(dest.raw, params, flags))?;
+        Ok(Dom {
+            raw,
+            calls: dest.calls,
+        })
+    }
+
+    /// `virDomainMigrateToURI3` with `dest_uri` as the destination
+    /// connection URI (peer-to-peer: this host's libvirtd connects to it).
+    pub(crate) fn migrate_to_uri3(
+        &self,
+        dest_uri: &str,
+        bandwidth_mib_s: Option<u64>,
+        flags: u32,
+    ) -> Result<(), VirtError> {
+        let params = virt::domain::MigrateParameters {
+            bandwidth: bandwidth_mib_s,
+            ..Default::default()
+        };
+        counted(self.calls, || {
+            self.raw.migrate_to_uri3(Some(dest_uri), params, flags)
+        })
+    }
+
+    /// `virDomainGetJobStats`, through [`crate::migration::job_stats`].
+    pub(crate) fn job_stats(&self, flags: u32) -> Result<crate::migration::JobStats, VirtError> {
+        counted(self.calls, || crate::migration::job_stats(&self.raw, flags))
+    }
+
+    /// `virDomainAbortJob`, through [`crate::migration::abort_job`].
+    pub(crate) fn abort_job(&self) -> Result<(), VirtError> {
+        counted(self.calls, || crate::migration::abort_job(&self.raw))
+    }
+}
+
+// ------------------------------------------------------------------- devices
+//
+// Host PCI devices (node devices) and their assignment to domains.
+// `virNodeDeviceFree`, which releases a node device when its wrapper is
+// dropped, is not counted.
+
+/// Node device calls on a connection.
+impl<'a> Conn<'a> {
+    /// `virConnectListAllNodeDevices`: one call for the whole list.
+    pub(crate) fn list_all_node_devices(&self, flags: u32) -> Result<Vec<NodeDev<'a>>, VirtError> {
+        let all = counted(self.calls, || self.raw.list_all_node_devices(flags))?;
+        Ok(all
+            .into_iter()
+            .map(|raw| NodeDev {
+                raw,
+                calls: self.calls,
+            })
+            .collect())
+    }
+}
+
+/// A node device whose calls are counted.
+pub(crate) struct NodeDev<'a> {
+    raw: virt::nodedev::NodeDevice,
+    calls: &'a AtomicU64,
+}
+
+impl NodeDev<'_> {
+    libvirt_calls! {
+        fn xml_desc(&self, flags: u32) -> String;
+    }
+}
+
+/// Device calls on a domain.
+impl Dom<'_> {
+    libvirt_calls! {
+        fn attach_device_flags(&self, xml: &str, flags: u32) -> ();
+        fn detach_device_flags(&self, xml: &str, flags: u32) -> ();
+    }
+}

@@ -29,6 +29,7 @@
 
 mod connection;
 mod counted;
+mod device;
 mod error;
 mod ffi;
 mod metrics;

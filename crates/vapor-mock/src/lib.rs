@@ -64,6 +64,8 @@ pub struct MockHypervisor {
     networks: network::MockNetworks,
     snapshots: snapshot::MockSnapshots,
     metrics: metrics::MockMetrics,
+    migration: migration::MockMigrations,
+    devices: device::MockDevices,
 }
 
 impl Default for MockHypervisor {
@@ -79,6 +81,8 @@ impl MockHypervisor {
             networks: network::MockNetworks::default(),
             snapshots: snapshot::MockSnapshots::default(),
             metrics: metrics::MockMetrics::default(),
+            migration: migration::MockMigrations::default(),
+            devices: device::MockDevices::default(),
         }
     }
 
@@ -387,6 +391,7 @@ impl Hypervisor for MockHypervisor {
     }
 }
 
+mod device;
 mod metrics;
 mod migration;
 mod network;

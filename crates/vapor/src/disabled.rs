@@ -137,4 +137,39 @@ impl MetricsBackend for DisabledHypervisor {
     }
 }
 
-impl MigrationBackend for DisabledHypervisor {}
+impl MigrationBackend for DisabledHypervisor {
+    fn host_identity(&self) -> Result<HostIdentity> {
+        disabled()
+    }
+    fn connect_destination(
+        &self,
+        _: &str,
+        _: std::time::Duration,
+    ) -> Result<std::sync::Arc<dyn Hypervisor>> {
+        disabled()
+    }
+    fn migrate(&self, _: &str, _: &MigrationSpec) -> Result<MigrationOutcome> {
+        disabled()
+    }
+    fn migration_job(&self, _: &str) -> Result<Option<MigrationJobStats>> {
+        disabled()
+    }
+    fn abort_migration(&self, _: &str) -> Result<()> {
+        disabled()
+    }
+}
+
+impl DeviceBackend for DisabledHypervisor {
+    fn list_pci_devices(&self) -> Result<Vec<PciDevice>> {
+        disabled()
+    }
+    fn host_has_iommu(&self) -> Result<bool> {
+        disabled()
+    }
+    fn attach_pci_device(&self, _: &str, _: &PciHostdev) -> Result<()> {
+        disabled()
+    }
+    fn detach_pci_device(&self, _: &str, _: PciAddress) -> Result<()> {
+        disabled()
+    }
+}

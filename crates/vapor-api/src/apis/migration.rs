@@ -34,6 +34,8 @@ pub enum MigrationStartResponse {
 pub enum MigrationStatusGetResponse {
     /// The running or last migration of this VM.
     Status200_TheRunningOrLastMigrationOfThisVM(models::MigrationEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.

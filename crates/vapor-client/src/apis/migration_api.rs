@@ -30,12 +30,14 @@ pub enum MigrationStartError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum MigrationStatusGetError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
 
+/// Starts a live migration of a running (or paused) VM to another host and answers 202 with the migration record (status `initiating`), which names the operation that runs it; `DELETE /operations/{id}` of that operation aborts the migration and the VM keeps running here. The destination is contacted before anything starts: an unreachable one is 422 `DESTINATION_UNREACHABLE` with the VM untouched. On success the VM is persistent on the destination and undefined here. 409 `MIGRATION_IN_PROGRESS` while the VM migrates, 409 `VM_NOT_RUNNING` for a shut-off VM, 422 `MIGRATION_UNSUPPORTED` on a backend that cannot migrate, 422 `MIGRATION_SAME_HOST` when the destination is this host.
 pub async fn migration_start(
     configuration: &configuration::Configuration,
     id: &str,
@@ -99,6 +101,7 @@ pub async fn migration_start(
     }
 }
 
+/// A migration of this VM, also after the VM has left the host: the one named by `migration_id`, else the VM's last one. `{id}` is the VM's name or UUID as it was when it migrated. While the migration runs, the counters are libvirt's job statistics, sampled every 250 ms; once it has ended, its final state.
 pub async fn migration_status_get(
     configuration: &configuration::Configuration,
     id: &str,

@@ -11,7 +11,8 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
-///
+/// CopyStorage : Which disks are copied to the destination: `none` (shared storage), `all` (every writable disk, whole), `inc` (the top image; the backing images must be there already). Missing target volumes are created on the destination first.
+/// Which disks are copied to the destination: `none` (shared storage), `all` (every writable disk, whole), `inc` (the top image; the backing images must be there already). Missing target volumes are created on the destination first.
 #[derive(Clone, Copy, Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Serialize, Deserialize)]
 pub enum CopyStorage {
     #[serde(rename = "none")]

@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Migration {
+    /// `mig-<uuid>`.
     #[serde(rename = "migration_id")]
     pub migration_id: String,
+    /// The operation that runs the migration (cancel it to abort).
     #[serde(
         rename = "operation_id",
         default,
@@ -24,14 +26,22 @@ pub struct Migration {
     pub operation_id: Option<Option<String>>,
     #[serde(rename = "vm_name")]
     pub vm_name: String,
+    #[serde(rename = "vm_uuid")]
+    pub vm_uuid: String,
     #[serde(rename = "status")]
     pub status: models::MigrationStatus,
+    /// Percent of the data sent; never decreases during a migration; 100 once completed.
     #[serde(rename = "progress")]
     pub progress: f64,
+    /// This host's name as libvirt reports it.
     #[serde(rename = "source_host")]
     pub source_host: String,
+    /// The request's `destination_host`.
     #[serde(rename = "dest_host")]
     pub dest_host: String,
+    /// The URI the destination was reached at.
+    #[serde(rename = "destination_uri")]
+    pub destination_uri: String,
     #[serde(
         rename = "data_processed_bytes",
         default,
@@ -117,20 +127,24 @@ impl Migration {
     pub fn new(
         migration_id: String,
         vm_name: String,
+        vm_uuid: String,
         status: models::MigrationStatus,
         progress: f64,
         source_host: String,
         dest_host: String,
+        destination_uri: String,
         started_at: chrono::DateTime<chrono::FixedOffset>,
     ) -> Migration {
         Migration {
             migration_id,
             operation_id: None,
             vm_name,
+            vm_uuid,
             status,
             progress,
             source_host,
             dest_host,
+            destination_uri,
             data_processed_bytes: None,
             data_remaining_bytes: None,
             data_total_bytes: None,

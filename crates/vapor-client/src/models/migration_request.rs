@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub struct MigrationRequest {
     #[serde(rename = "destination_host")]
     pub destination_host: String,
-    /// Defaults to `qemu+ssh://<destination_host>/system`.
+    /// The destination's system libvirtd: `qemu+ssh://`, `qemu+tcp://` or `qemu+tls://` `[user@]host[:port]/system[?params]`. Defaults to `qemu+ssh://<destination_host>/system`.
     #[serde(rename = "destination_uri", skip_serializing_if = "Option::is_none")]
     pub destination_uri: Option<String>,
     #[serde(rename = "live", skip_serializing_if = "Option::is_none")]
@@ -32,7 +32,7 @@ pub struct MigrationRequest {
     /// MiB/s; 0 is unlimited.
     #[serde(rename = "max_bandwidth", skip_serializing_if = "Option::is_none")]
     pub max_bandwidth: Option<i64>,
-    /// Milliseconds.
+    /// Milliseconds: the longest pause of the guest at switch-over.
     #[serde(rename = "max_downtime", skip_serializing_if = "Option::is_none")]
     pub max_downtime: Option<i64>,
     #[serde(rename = "copy_storage", skip_serializing_if = "Option::is_none")]

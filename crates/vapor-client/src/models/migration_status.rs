@@ -11,7 +11,8 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
-///
+/// MigrationStatus : `initiating` (checks, storage on the destination), `migrating` (libvirt's job runs), then `completed`, `failed` (see `error_message`) or `cancelled`.
+/// `initiating` (checks, storage on the destination), `migrating` (libvirt's job runs), then `completed`, `failed` (see `error_message`) or `cancelled`.
 #[derive(Clone, Copy, Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Serialize, Deserialize)]
 pub enum MigrationStatus {
     #[serde(rename = "initiating")]

@@ -13,9 +13,11 @@
 //! Handlers stay thin: no backend calls, no validation beyond type conversion.
 
 mod convert;
+mod devices;
 mod error_response;
 mod isos;
 mod metrics;
+mod migration;
 mod networks;
 mod not_implemented;
 mod operations;

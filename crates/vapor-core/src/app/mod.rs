@@ -5,9 +5,11 @@
 //! up after partial failures, and return backend types; the `api` module turns
 //! those into wire models.
 
+mod device;
 mod iso;
 mod locks;
 mod metrics;
+mod migration;
 mod network;
 mod snapshot;
 mod storage;
@@ -24,9 +26,11 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::operations::Operations;
 
+pub use device::{PciAttach, VfioDisplay};
 pub use iso::{UploadLimits, ISO_POOL, TUS_VERSION};
 pub use locks::{Locks, MutationGuard};
 pub use metrics::{MemoryUsedSource, VmMetrics, VM_NOT_RUNNING};
+pub use migration::{MigrationRequest, DESTINATION_TIMEOUT, SAMPLE_EVERY};
 pub use network::{DhcpHostRequest, DhcpRequest, IpRangeRequest, NetworkAction, NetworkCreate};
 pub use snapshot::{
     DiskCapability, RevertOutcome, SnapshotCapabilities, SnapshotCreate, SnapshotKind, SnapshotView,

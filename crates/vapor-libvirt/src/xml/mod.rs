@@ -7,6 +7,7 @@
 //! carry. Element and attribute names are always literals of this crate.
 
 pub(crate) mod caps;
+pub(crate) mod device;
 pub mod domain_reader;
 pub mod domain_writer;
 pub(crate) mod network;

@@ -5,5 +5,3 @@
 
 mod backups;
 mod console;
-mod devices;
-mod migration;
