@@ -10,15 +10,13 @@
 //! between (another run id, or CPU time that went backwards), the older
 //! sample is useless and a fresh pair is taken.
 //!
-//! The previous samples are kept in memory for the whole process, by VM
-//! UUID. They are facts about a VM, not about one `Vapor`: two instances
-//! that reach the same host see the same VM's counters, and UUIDs of
-//! different hosts do not collide. Samples older than [`MAX_SAMPLE_AGE`]
+//! The previous samples are kept in memory by the application, by VM UUID.
+//! Samples older than [`MAX_SAMPLE_AGE`]
 //! are dropped whenever a new one is kept, so deleted VMs leave nothing
 //! behind for long.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -124,14 +122,10 @@ pub(crate) fn memory_used(memory: &MemoryStats) -> (u64, MemoryUsedSource) {
 }
 
 /// The previous samples, by VM UUID (see the module docs).
-struct Samples(Mutex<HashMap<String, CpuSample>>);
+#[derive(Default)]
+pub(crate) struct Samples(Mutex<HashMap<String, CpuSample>>);
 
 impl Samples {
-    fn global() -> &'static Samples {
-        static SAMPLES: OnceLock<Samples> = OnceLock::new();
-        SAMPLES.get_or_init(|| Samples(Mutex::new(HashMap::new())))
-    }
-
     fn lock(&self) -> MutexGuard<'_, HashMap<String, CpuSample>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -180,7 +174,7 @@ impl Vapor {
         // Whether the VM runs is the backend's answer to the statistics
         // call (OperationInvalid), which also tells it that a run ended.
         let (mut stats, mut current, mut taken) = self.sample(&vm, id).await?;
-        let mut earlier = Samples::global().previous(&vm.uuid, &current);
+        let mut earlier = self.cpu_samples.previous(&vm.uuid, &current);
         let mut restarted = false;
         let (usage, window) = loop {
             let base = earlier.unwrap_or(current);
@@ -201,7 +195,7 @@ impl Vapor {
             restarted = true;
             earlier = None;
         };
-        Samples::global().keep(&vm.uuid, current);
+        self.cpu_samples.keep(&vm.uuid, current);
 
         let (memory_used_bytes, memory_used_source) = memory_used(&stats.memory);
         Ok(VmMetrics {
@@ -230,7 +224,7 @@ impl Vapor {
         let stats = self
             .blocking(move |hv| hv.domain_stats(&uuid))
             .await
-            .map_err(|e| stats_error(&vm.uuid, id, e))?;
+            .map_err(|e| stats_error(&self.cpu_samples, &vm.uuid, id, e))?;
         let sample = CpuSample {
             at: Instant::now(),
             run_id: stats.run_id,
@@ -241,9 +235,9 @@ impl Vapor {
 }
 
 /// A VM that does not run is 409 `VM_NOT_RUNNING`.
-fn stats_error(uuid: &str, id: &str, e: HypervisorError) -> Error {
+fn stats_error(samples: &Samples, uuid: &str, id: &str, e: HypervisorError) -> Error {
     if e.kind == HypervisorErrorKind::OperationInvalid {
-        Samples::global().forget(uuid);
+        samples.forget(uuid);
         return not_running(id);
     }
     Error::from_hypervisor("reading the virtual machine's statistics", KIND, id, e)

@@ -116,6 +116,8 @@ pub struct Vapor {
     operations: Arc<Operations>,
     locks: Locks,
     settings: Settings,
+    /// The last CPU sample of each VM, for usage rates.
+    cpu_samples: metrics::Samples,
 }
 
 impl Vapor {
@@ -139,6 +141,7 @@ impl Vapor {
             operations,
             locks: Locks::default(),
             settings,
+            cpu_samples: metrics::Samples::default(),
         }))
     }
 

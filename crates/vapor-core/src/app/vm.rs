@@ -209,8 +209,8 @@ impl Vapor {
         left
     }
 
-    pub(super) async fn choose_domain_type(&self) -> Result<String> {
-        let offered = self.host_info().await?.domain_types;
+    /// The domain type new VMs get on a host that offers `offered`.
+    pub(super) fn choose_domain_type(&self, offered: &[String]) -> Result<String> {
         let has = |t: &str| offered.iter().any(|o| o == t);
         match self.settings.domain_type {
             DomainTypeChoice::Kvm if has("kvm") => Ok("kvm".into()),

@@ -117,8 +117,10 @@ impl Vapor {
                 ))
             }
         }
-        let domain_type = self.choose_domain_type().await?;
-        let arch = self.host_info().await?.arch;
+        // One capabilities read serves both facts.
+        let host = self.host_info().await?;
+        let domain_type = self.choose_domain_type(&host.domain_types)?;
+        let arch = host.arch;
         let existing_macs: Vec<String> = if req.networks.iter().any(|n| n.mac.is_none()) {
             self.list_vms()
                 .await?
