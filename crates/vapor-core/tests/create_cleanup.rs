@@ -225,3 +225,33 @@ async fn the_default_pool_is_created_when_missing() {
     let err = app(hv).create_vm(request(false)).await.unwrap_err();
     assert_eq!(err.http_status(), 500, "{err:?}");
 }
+
+#[tokio::test]
+async fn a_default_pool_created_by_a_concurrent_request_is_used() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut hv = MockHv::new();
+    hv.expect_host_info().returning(|| Ok(host()));
+    hv.expect_lookup_domain()
+        .returning(|id| Err(HypervisorError::not_found(format!("no domain {id}"))));
+    // Missing, then defined by someone else but not yet running, then running.
+    let lookups = AtomicUsize::new(0);
+    hv.expect_lookup_pool()
+        .returning(move |_| match lookups.fetch_add(1, Ordering::SeqCst) {
+            0 => Err(HypervisorError::not_found("no pool")),
+            1 => Ok(StoragePool {
+                active: false,
+                ..pool()
+            }),
+            _ => Ok(pool()),
+        });
+    hv.expect_create_dir_pool()
+        .times(1)
+        .returning(|_, _| Err(HypervisorError::already_exists("pool default exists")));
+    hv.expect_create_volume()
+        .times(1)
+        .returning(|_, _| Err(HypervisorError::failed("disk full")));
+    hv.expect_define_domain().never();
+    // The create goes past the pool and fails later, at the volume.
+    let err = app(hv).create_vm(request(false)).await.unwrap_err();
+    assert!(format!("{err:?}").contains("disk full"), "{err:?}");
+}

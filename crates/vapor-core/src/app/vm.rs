@@ -170,17 +170,22 @@ impl Vapor {
             ))),
             Err(e) if e.kind == HypervisorErrorKind::NotFound && pool == "default" => {
                 let path = self.settings.default_pool_path.clone();
-                self.blocking(move |hv| hv.create_dir_pool("default", &path))
+                match self
+                    .blocking(move |hv| hv.create_dir_pool("default", &path))
                     .await
-                    .map(|_| ())
-                    .map_err(|e| {
-                        Error::from_hypervisor(
-                            "creating the default storage pool",
-                            "storage pool",
-                            "default",
-                            e,
-                        )
-                    })
+                {
+                    Ok(_) => Ok(()),
+                    // Another request created it first: wait until it runs.
+                    Err(e) if e.kind == HypervisorErrorKind::AlreadyExists => {
+                        self.wait_for_pool_to_run("default").await
+                    }
+                    Err(e) => Err(Error::from_hypervisor(
+                        "creating the default storage pool",
+                        "storage pool",
+                        "default",
+                        e,
+                    )),
+                }
             }
             Err(e) => Err(Error::from_hypervisor(
                 "looking up the storage pool",
@@ -189,6 +194,22 @@ impl Vapor {
                 e,
             )),
         }
+    }
+
+    /// Polls a pool that a concurrent request is creating until it is active.
+    async fn wait_for_pool_to_run(&self, pool: &str) -> Result<()> {
+        for _ in 0..50 {
+            let name = pool.to_owned();
+            if let Ok(p) = self.blocking(move |hv| hv.lookup_pool(&name)).await {
+                if p.active {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(Error::conflict(format!(
+            "storage pool '{pool}' is being created by another request and did not start"
+        )))
     }
 
     /// Deletes volumes, logging (not failing on) each that cannot be removed.
