@@ -60,6 +60,9 @@ mockall::mock! {
         fn attach_pci_device(&self, domain: &str, dev: &PciHostdev) -> Result<()>;
         fn detach_pci_device(&self, domain: &str, address: PciAddress) -> Result<()>;
     }
+    impl BackupBackend for Hv {}
+    impl HotplugBackend for Hv {}
+    impl ConsoleBackend for Hv {}
     impl NetworkBackend for Hv {
         fn list_networks(&self) -> Result<Vec<Network>>;
         fn lookup_network(&self, name: &str) -> Result<Network>;

@@ -14,8 +14,11 @@
 //! - Errors are [`HypervisorError`]: a small closed set of kinds the
 //!   application layer maps onto API errors, plus the backend's message.
 
+mod backup;
+mod console;
 mod device;
 mod error;
+mod hotplug;
 mod metrics;
 mod migration;
 mod network;
@@ -23,8 +26,11 @@ mod snapshot;
 mod storage;
 mod types;
 
+pub use backup::*;
+pub use console::*;
 pub use device::*;
 pub use error::{HypervisorError, HypervisorErrorKind, Result};
+pub use hotplug::*;
 pub use metrics::*;
 pub use migration::*;
 pub use network::*;
@@ -35,7 +41,7 @@ pub use types::*;
 /// A virtualization backend. See the crate docs for the rules implementations follow.
 ///
 /// Domains are this trait's own methods; storage, networks, snapshots,
-/// metrics and migration are its supertraits, one per area, so that each area lives in its
+/// metrics, migration, devices, backups, hotplug and consoles are its supertraits, one per area, so that each area lives in its
 /// own files in every backend.
 pub trait Hypervisor:
     Send
@@ -46,6 +52,9 @@ pub trait Hypervisor:
     + MetricsBackend
     + MigrationBackend
     + DeviceBackend
+    + BackupBackend
+    + HotplugBackend
+    + ConsoleBackend
 {
     /// What this backend is and what the host offers.
     fn host_info(&self) -> Result<HostInfo>;

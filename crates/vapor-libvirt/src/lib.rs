@@ -27,11 +27,14 @@
 
 #![warn(missing_docs)]
 
+mod backup;
 mod connection;
+mod console;
 mod counted;
 mod device;
 mod error;
 mod ffi;
+mod hotplug;
 mod metrics;
 mod migration;
 mod network;

@@ -391,7 +391,10 @@ impl Hypervisor for MockHypervisor {
     }
 }
 
+mod backup;
+mod console;
 mod device;
+mod hotplug;
 mod metrics;
 mod migration;
 mod network;

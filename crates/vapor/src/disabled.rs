@@ -173,3 +173,9 @@ impl DeviceBackend for DisabledHypervisor {
         disabled()
     }
 }
+
+impl BackupBackend for DisabledHypervisor {}
+
+impl HotplugBackend for DisabledHypervisor {}
+
+impl ConsoleBackend for DisabledHypervisor {}

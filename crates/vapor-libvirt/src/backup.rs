@@ -1,0 +1,7 @@
+//! Backups: libvirt push backups, checkpoints and their chains.
+
+use vapor_hypervisor::BackupBackend;
+
+use crate::LibvirtHypervisor;
+
+impl BackupBackend for LibvirtHypervisor {}
