@@ -6,7 +6,7 @@ set -euo pipefail
 
 need_pkgs=(libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils libssl-dev
            dnsmasq-base libvirt-dev pkg-config libvirt-clients iptables xorriso
-           ovmf swtpm swtpm-tools iproute2)
+           ovmf swtpm swtpm-tools iproute2 novnc zstd)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,6 +7,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-libvirt.sh
+# The console page is tested in a headless browser.
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+export VAPOR_TEST_REQUIRE_BROWSER=1
+# The guest OS the guest tests boot on qemu:///system, built from Debian
+# packages (cached in /var/cache/vapor/test-guest).
+VAPOR_TEST_GUEST_IMAGE=$(bash scripts/build-test-guest.sh | tail -n 1)
+export VAPOR_TEST_GUEST_IMAGE
 
 export CARGO_TERM_COLOR=never
 cargo build --workspace --all-targets --locked

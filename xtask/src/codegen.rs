@@ -109,6 +109,13 @@ fn ensure_generator(root: &Path) -> Result<PathBuf> {
         return Ok(cli);
     }
     fs::create_dir_all(root.join(".codegen"))?;
+    // An install that did not finish (or a dangling link) is started afresh.
+    if fs::symlink_metadata(&venv).is_ok() {
+        match fs::remove_dir_all(&venv) {
+            Ok(()) => {}
+            Err(_) => fs::remove_file(&venv)?,
+        }
+    }
     run_cmd(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     run_cmd(
         Command::new(venv.join("bin/pip"))
@@ -139,17 +146,75 @@ fn generate(cli: &Path, root: &Path, target: &Target, out: &Path) -> Result<()> 
             .env("JAVA_OPTS", "-Dlog.level=error"),
     )
     .with_context(|| format!("generating {}", target.crate_dir))?;
+    if target.generator == "rust-axum" {
+        deny_unknown_fields(root, &out.join("src/models.rs"))?;
+    }
     let mut files = Vec::new();
     collect_rs(&out.join("src"), &mut files)?;
     files.sort();
     if !files.is_empty() {
+        // The crate's own edition, so that `cargo fmt` leaves the files as they are.
+        let edition = crate_edition(&out.join("Cargo.toml"))?;
         run_cmd(
             Command::new("rustfmt")
-                .args(["--edition", "2024"])
+                .args(["--edition", &edition])
                 .args(&files),
         )?;
     }
     Ok(())
+}
+
+/// The spec extension that makes a schema's server model reject unknown
+/// fields, which the generator does not do for `additionalProperties: false`.
+const STRICT_EXTENSION: &str = "x-deny-unknown-fields: true";
+
+/// Adds `#[serde(deny_unknown_fields)]` to the server model of every schema
+/// of the spec marked with [`STRICT_EXTENSION`].
+fn deny_unknown_fields(root: &Path, models: &Path) -> Result<()> {
+    let spec = fs::read_to_string(root.join("spec/vapor.yaml"))?;
+    let mut code = fs::read_to_string(models)?;
+    for name in strict_schemas(&spec) {
+        let decl = format!("pub struct {name} {{");
+        let at = code
+            .find(&decl)
+            .with_context(|| format!("no model {name} in the generated server"))?;
+        code.insert_str(at, "#[serde(deny_unknown_fields)]\n");
+    }
+    fs::write(models, code)?;
+    Ok(())
+}
+
+/// The names of the schemas (`components/schemas`, four spaces deep) whose
+/// own lines include [`STRICT_EXTENSION`].
+fn strict_schemas(spec: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut current: Option<&str> = None;
+    for line in spec.lines() {
+        if let Some(rest) = line.strip_prefix("    ") {
+            if !rest.starts_with(' ') {
+                current = rest.strip_suffix(':');
+                continue;
+            }
+        }
+        if line.trim() == STRICT_EXTENSION {
+            if let Some(name) = current {
+                found.push(name.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// The `edition` a generated `Cargo.toml` declares.
+fn crate_edition(manifest: &Path) -> Result<String> {
+    let text =
+        fs::read_to_string(manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    text.lines()
+        .filter_map(|line| line.trim().strip_prefix("edition"))
+        .filter_map(|rest| rest.trim().strip_prefix('='))
+        .map(|value| value.trim().trim_matches('"').to_owned())
+        .next()
+        .with_context(|| format!("no edition in {}", manifest.display()))
 }
 
 fn collect_rs(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
@@ -215,5 +280,14 @@ mod tests {
         if let Err(err) = run(Mode::Check) {
             panic!("{err:#}");
         }
+    }
+
+    #[test]
+    fn strict_schemas_are_found_by_their_extension() {
+        let spec = "paths:\n  /a:\n    post:\n      x-deny-unknown-fields: false\n\
+            components:\n  schemas:\n    Loose:\n      type: object\n\
+            \x20   Strict:\n      type: object\n      x-deny-unknown-fields: true\n\
+            \x20     properties:\n        a: {type: string}\n";
+        assert_eq!(strict_schemas(spec), ["Strict"]);
     }
 }

@@ -80,6 +80,21 @@ pub fn check_xss_map<T>(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct AuditListQueryParams {
+    /// At most this many entries (1-1000, default 100).
+    #[serde(rename = "limit")]
+    #[validate(range(min = 1u32, max = 1000u32))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only entries older than the one with this id: the previous page's `next_before`.
+    #[serde(rename = "before")]
+    #[validate(range(min = 1u64))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct BackupCreatePathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]
@@ -91,6 +106,15 @@ pub struct BackupCreatePathParams {
 pub struct BackupDeletePathParams {
     #[validate(length(min = 1, max = 64))]
     pub backup_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct BackupDeleteQueryParams {
+    /// Also delete the incremental backups that build on this one.
+    #[serde(rename = "cascade")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cascade: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -680,6 +704,622 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<ApiError> {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct AuditEntry {
+    /// Grows with every entry.
+    #[serde(rename = "id")]
+    pub id: i64,
+
+    /// When the response was sent.
+    #[serde(rename = "at")]
+    pub at: chrono::DateTime<chrono::Utc>,
+
+    /// The name of the token the request carried.
+    #[serde(rename = "token_name")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub token_name: String,
+
+    /// `POST`, `PUT`, `PATCH` or `DELETE`.
+    #[serde(rename = "method")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub method: String,
+
+    /// The request path as it was sent.
+    #[serde(rename = "path")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub path: String,
+
+    /// The `operationId` of the operation the path matched; null when it matched none (404).
+    #[serde(rename = "operation")]
+    pub operation: Nullable<String>,
+
+    /// The object the path names: its first path parameter (a VM name or UUID, a pool, a network, an ISO, an operation); null when it names none, as in a create.
+    #[serde(rename = "target")]
+    pub target: Nullable<String>,
+
+    /// The HTTP status of the response.
+    #[serde(rename = "status_code")]
+    pub status_code: i32,
+}
+
+impl AuditEntry {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(
+        id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+        token_name: String,
+        method: String,
+        path: String,
+        operation: Nullable<String>,
+        target: Nullable<String>,
+        status_code: i32,
+    ) -> AuditEntry {
+        AuditEntry {
+            id,
+            at,
+            token_name,
+            method,
+            path,
+            operation,
+            target,
+            status_code,
+        }
+    }
+}
+
+/// Converts the AuditEntry value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for AuditEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            Some("id".to_string()),
+            Some(self.id.to_string()),
+            // Skipping at in query parameter serialization
+            Some("token_name".to_string()),
+            Some(self.token_name.to_string()),
+            Some("method".to_string()),
+            Some(self.method.to_string()),
+            Some("path".to_string()),
+            Some(self.path.to_string()),
+            Some("operation".to_string()),
+            Some(
+                self.operation
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("target".to_string()),
+            Some(
+                self.target
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+            Some("status_code".to_string()),
+            Some(self.status_code.to_string()),
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a AuditEntry value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for AuditEntry {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub id: Vec<i64>,
+            pub at: Vec<chrono::DateTime<chrono::Utc>>,
+            pub token_name: Vec<String>,
+            pub method: Vec<String>,
+            pub path: Vec<String>,
+            pub operation: Vec<String>,
+            pub target: Vec<String>,
+            pub status_code: Vec<i32>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing AuditEntry".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    #[allow(clippy::redundant_clone)]
+                    "id" => intermediate_rep.id.push(
+                        <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "at" => intermediate_rep.at.push(
+                        <chrono::DateTime<chrono::Utc> as std::str::FromStr>::from_str(val)
+                            .map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "token_name" => intermediate_rep.token_name.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "method" => intermediate_rep.method.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "path" => intermediate_rep.path.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    "operation" => {
+                        return std::result::Result::Err(
+                            "Parsing a nullable type in this style is not supported in AuditEntry"
+                                .to_string(),
+                        );
+                    }
+                    "target" => {
+                        return std::result::Result::Err(
+                            "Parsing a nullable type in this style is not supported in AuditEntry"
+                                .to_string(),
+                        );
+                    }
+                    #[allow(clippy::redundant_clone)]
+                    "status_code" => intermediate_rep.status_code.push(
+                        <i32 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    _ => {
+                        return std::result::Result::Err(
+                            "Unexpected key while parsing AuditEntry".to_string(),
+                        );
+                    }
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(AuditEntry {
+            id: intermediate_rep
+                .id
+                .into_iter()
+                .next()
+                .ok_or_else(|| "id missing in AuditEntry".to_string())?,
+            at: intermediate_rep
+                .at
+                .into_iter()
+                .next()
+                .ok_or_else(|| "at missing in AuditEntry".to_string())?,
+            token_name: intermediate_rep
+                .token_name
+                .into_iter()
+                .next()
+                .ok_or_else(|| "token_name missing in AuditEntry".to_string())?,
+            method: intermediate_rep
+                .method
+                .into_iter()
+                .next()
+                .ok_or_else(|| "method missing in AuditEntry".to_string())?,
+            path: intermediate_rep
+                .path
+                .into_iter()
+                .next()
+                .ok_or_else(|| "path missing in AuditEntry".to_string())?,
+            operation: std::result::Result::Err(
+                "Nullable types not supported in AuditEntry".to_string(),
+            )?,
+            target: std::result::Result::Err(
+                "Nullable types not supported in AuditEntry".to_string(),
+            )?,
+            status_code: intermediate_rep
+                .status_code
+                .into_iter()
+                .next()
+                .ok_or_else(|| "status_code missing in AuditEntry".to_string())?,
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<AuditEntry> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<AuditEntry>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<AuditEntry>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for AuditEntry - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<AuditEntry> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => {
+                match <AuditEntry as std::str::FromStr>::from_str(value) {
+                    std::result::Result::Ok(value) => {
+                        std::result::Result::Ok(header::IntoHeaderValue(value))
+                    }
+                    std::result::Result::Err(err) => std::result::Result::Err(format!(
+                        r#"Unable to convert header value '{value}' into AuditEntry - {err}"#
+                    )),
+                }
+            }
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct AuditList {
+    #[serde(rename = "entries")]
+    #[validate(nested)]
+    pub entries: Vec<models::AuditEntry>,
+
+    #[serde(rename = "count")]
+    pub count: i32,
+
+    /// The `before` of the next, older page; null on the last page.
+    #[serde(rename = "next_before")]
+    pub next_before: Nullable<i64>,
+}
+
+impl AuditList {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(
+        entries: Vec<models::AuditEntry>,
+        count: i32,
+        next_before: Nullable<i64>,
+    ) -> AuditList {
+        AuditList {
+            entries,
+            count,
+            next_before,
+        }
+    }
+}
+
+/// Converts the AuditList value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for AuditList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            // Skipping entries in query parameter serialization
+            Some("count".to_string()),
+            Some(self.count.to_string()),
+            Some("next_before".to_string()),
+            Some(
+                self.next_before
+                    .as_ref()
+                    .map_or("null".to_string(), |x| x.to_string()),
+            ),
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a AuditList value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for AuditList {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub entries: Vec<Vec<models::AuditEntry>>,
+            pub count: Vec<i32>,
+            pub next_before: Vec<i64>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing AuditList".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    "entries" => {
+                        return std::result::Result::Err(
+                            "Parsing a container in this style is not supported in AuditList"
+                                .to_string(),
+                        );
+                    }
+                    #[allow(clippy::redundant_clone)]
+                    "count" => intermediate_rep.count.push(
+                        <i32 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    "next_before" => {
+                        return std::result::Result::Err(
+                            "Parsing a nullable type in this style is not supported in AuditList"
+                                .to_string(),
+                        );
+                    }
+                    _ => {
+                        return std::result::Result::Err(
+                            "Unexpected key while parsing AuditList".to_string(),
+                        );
+                    }
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(AuditList {
+            entries: intermediate_rep
+                .entries
+                .into_iter()
+                .next()
+                .ok_or_else(|| "entries missing in AuditList".to_string())?,
+            count: intermediate_rep
+                .count
+                .into_iter()
+                .next()
+                .ok_or_else(|| "count missing in AuditList".to_string())?,
+            next_before: std::result::Result::Err(
+                "Nullable types not supported in AuditList".to_string(),
+            )?,
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<AuditList> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<AuditList>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<AuditList>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for AuditList - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<AuditList> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => {
+                match <AuditList as std::str::FromStr>::from_str(value) {
+                    std::result::Result::Ok(value) => {
+                        std::result::Result::Ok(header::IntoHeaderValue(value))
+                    }
+                    std::result::Result::Err(err) => std::result::Result::Err(format!(
+                        r#"Unable to convert header value '{value}' into AuditList - {err}"#
+                    )),
+                }
+            }
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct AuditListEnvelope {
+    #[serde(rename = "status")]
+    #[validate(nested)]
+    pub status: models::ResponseStatus,
+
+    #[serde(rename = "data")]
+    #[validate(nested)]
+    pub data: models::AuditList,
+
+    #[serde(rename = "error")]
+    pub error: Nullable<models::ApiError>,
+}
+
+impl AuditListEnvelope {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(
+        status: models::ResponseStatus,
+        data: models::AuditList,
+        error: Nullable<models::ApiError>,
+    ) -> AuditListEnvelope {
+        AuditListEnvelope {
+            status,
+            data,
+            error,
+        }
+    }
+}
+
+/// Converts the AuditListEnvelope value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for AuditListEnvelope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            // Skipping status in query parameter serialization
+
+            // Skipping data in query parameter serialization
+
+            // Skipping error in query parameter serialization
+
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a AuditListEnvelope value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for AuditListEnvelope {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub status: Vec<models::ResponseStatus>,
+            pub data: Vec<models::AuditList>,
+            pub error: Vec<models::ApiError>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing AuditListEnvelope".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    #[allow(clippy::redundant_clone)]
+                    "status" => intermediate_rep.status.push(<models::ResponseStatus as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    #[allow(clippy::redundant_clone)]
+                    "data" => intermediate_rep.data.push(<models::AuditList as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    "error" => return std::result::Result::Err("Parsing a nullable type in this style is not supported in AuditListEnvelope".to_string()),
+                    _ => return std::result::Result::Err("Unexpected key while parsing AuditListEnvelope".to_string())
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(AuditListEnvelope {
+            status: intermediate_rep
+                .status
+                .into_iter()
+                .next()
+                .ok_or_else(|| "status missing in AuditListEnvelope".to_string())?,
+            data: intermediate_rep
+                .data
+                .into_iter()
+                .next()
+                .ok_or_else(|| "data missing in AuditListEnvelope".to_string())?,
+            error: std::result::Result::Err(
+                "Nullable types not supported in AuditListEnvelope".to_string(),
+            )?,
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<AuditListEnvelope> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<AuditListEnvelope>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<AuditListEnvelope>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for AuditListEnvelope - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<AuditListEnvelope> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => {
+                match <AuditListEnvelope as std::str::FromStr>::from_str(value) {
+                    std::result::Result::Ok(value) => {
+                        std::result::Result::Ok(header::IntoHeaderValue(value))
+                    }
+                    std::result::Result::Err(err) => std::result::Result::Err(format!(
+                        r#"Unable to convert header value '{value}' into AuditListEnvelope - {err}"#
+                    )),
+                }
+            }
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct Backup {
     #[serde(rename = "backup_id")]
     #[validate(custom(function = "check_xss_string"))]
@@ -709,6 +1349,11 @@ pub struct Backup {
     #[validate(nested)]
     pub disks: Vec<models::BackupDisk>,
 
+    #[serde(rename = "skipped_disks")]
+    #[validate(nested)]
+    pub skipped_disks: Vec<models::BackupSkippedDisk>,
+
+    /// Every file of the backup (disk images, domain definition, manifest), in bytes, once completed.
     #[serde(rename = "size_bytes")]
     #[serde(deserialize_with = "deserialize_optional_nullable")]
     #[serde(default = "default_optional_nullable")]
@@ -719,11 +1364,19 @@ pub struct Backup {
     #[validate(nested)]
     pub compression: models::BackupCompression,
 
+    /// The backup an incremental backup builds on.
     #[serde(rename = "parent_backup_id")]
     #[serde(deserialize_with = "deserialize_optional_nullable")]
     #[serde(default = "default_optional_nullable")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_backup_id: Option<Nullable<String>>,
+
+    /// The libvirt checkpoint this backup made; the next incremental backup starts from it.
+    #[serde(rename = "checkpoint")]
+    #[serde(deserialize_with = "deserialize_optional_nullable")]
+    #[serde(default = "default_optional_nullable")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<Nullable<String>>,
 
     #[serde(rename = "operation_id")]
     #[serde(deserialize_with = "deserialize_optional_nullable")]
@@ -769,6 +1422,7 @@ impl Backup {
         status: models::BackupStatus,
         destination_path: String,
         disks: Vec<models::BackupDisk>,
+        skipped_disks: Vec<models::BackupSkippedDisk>,
         compression: models::BackupCompression,
         started_at: chrono::DateTime<chrono::Utc>,
         retention_days: i32,
@@ -782,9 +1436,11 @@ impl Backup {
             status,
             destination_path,
             disks,
+            skipped_disks,
             size_bytes: None,
             compression,
             parent_backup_id: None,
+            checkpoint: None,
             operation_id: None,
             description: None,
             started_at,
@@ -814,6 +1470,8 @@ impl std::fmt::Display for Backup {
             Some("destination_path".to_string()),
             Some(self.destination_path.to_string()),
             // Skipping disks in query parameter serialization
+
+            // Skipping skipped_disks in query parameter serialization
             self.size_bytes.as_ref().map(|size_bytes| {
                 [
                     "size_bytes".to_string(),
@@ -828,6 +1486,15 @@ impl std::fmt::Display for Backup {
                 [
                     "parent_backup_id".to_string(),
                     parent_backup_id
+                        .as_ref()
+                        .map_or("null".to_string(), |x| x.to_string()),
+                ]
+                .join(",")
+            }),
+            self.checkpoint.as_ref().map(|checkpoint| {
+                [
+                    "checkpoint".to_string(),
+                    checkpoint
                         .as_ref()
                         .map_or("null".to_string(), |x| x.to_string()),
                 ]
@@ -895,9 +1562,11 @@ impl std::str::FromStr for Backup {
             pub status: Vec<models::BackupStatus>,
             pub destination_path: Vec<String>,
             pub disks: Vec<Vec<models::BackupDisk>>,
+            pub skipped_disks: Vec<Vec<models::BackupSkippedDisk>>,
             pub size_bytes: Vec<i64>,
             pub compression: Vec<models::BackupCompression>,
             pub parent_backup_id: Vec<String>,
+            pub checkpoint: Vec<String>,
             pub operation_id: Vec<String>,
             pub description: Vec<String>,
             pub started_at: Vec<chrono::DateTime<chrono::Utc>>,
@@ -958,6 +1627,12 @@ impl std::str::FromStr for Backup {
                                 .to_string(),
                         );
                     }
+                    "skipped_disks" => {
+                        return std::result::Result::Err(
+                            "Parsing a container in this style is not supported in Backup"
+                                .to_string(),
+                        );
+                    }
                     "size_bytes" => {
                         return std::result::Result::Err(
                             "Parsing a nullable type in this style is not supported in Backup"
@@ -970,6 +1645,12 @@ impl std::str::FromStr for Backup {
                             .map_err(|x| x.to_string())?,
                     ),
                     "parent_backup_id" => {
+                        return std::result::Result::Err(
+                            "Parsing a nullable type in this style is not supported in Backup"
+                                .to_string(),
+                        );
+                    }
+                    "checkpoint" => {
                         return std::result::Result::Err(
                             "Parsing a nullable type in this style is not supported in Backup"
                                 .to_string(),
@@ -1061,6 +1742,11 @@ impl std::str::FromStr for Backup {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "disks missing in Backup".to_string())?,
+            skipped_disks: intermediate_rep
+                .skipped_disks
+                .into_iter()
+                .next()
+                .ok_or_else(|| "skipped_disks missing in Backup".to_string())?,
             size_bytes: std::result::Result::Err(
                 "Nullable types not supported in Backup".to_string(),
             )?,
@@ -1070,6 +1756,9 @@ impl std::str::FromStr for Backup {
                 .next()
                 .ok_or_else(|| "compression missing in Backup".to_string())?,
             parent_backup_id: std::result::Result::Err(
+                "Nullable types not supported in Backup".to_string(),
+            )?,
+            checkpoint: std::result::Result::Err(
                 "Nullable types not supported in Backup".to_string(),
             )?,
             operation_id: std::result::Result::Err(
@@ -1145,6 +1834,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<Backup> {
     }
 }
 
+/// `zstd`: each disk image is compressed with zstd once the copy completes (`<target>.qcow2.zst`; checksums are of the compressed files) and decompressed by a restore. 422 `COMPRESSION_UNSUPPORTED` on a host without the `zstd` program.
 /// Enumeration of values.
 /// Since this enum's variants do not hold data, we can easily define them as `#[repr(C)]`
 /// which helps with FFI.
@@ -1892,10 +2582,12 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<BackupListEn
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct BackupRestoreRequest {
+    /// The backup to restore; the backups it builds on are applied first.
     #[serde(rename = "backup_id")]
     #[validate(length(max = 64), custom(function = "check_xss_string"))]
     pub backup_id: String,
 
+    /// Defaults to the backed-up VM's name. A taken name is 409 unless `overwrite`.
     #[serde(rename = "new_vm_name")]
     #[validate(
             regex(path = *RE_BACKUPRESTOREREQUEST_NEW_VM_NAME),
@@ -1904,14 +2596,17 @@ pub struct BackupRestoreRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_vm_name: Option<String>,
 
+    /// Replace the existing shut-off VM of that name; its old disks are removed once the restored VM is defined.
     #[serde(rename = "overwrite")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overwrite: Option<bool>,
 
+    /// 422: backups hold disks only.
     #[serde(rename = "restore_memory")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restore_memory: Option<bool>,
 
+    /// Where the restored disks are made; defaults to the overwritten VM's pool, else `default`.
     #[serde(rename = "storage_pool")]
     #[validate(length(max = 64), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2081,6 +2776,158 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<BackupRestor
                     }
                     std::result::Result::Err(err) => std::result::Result::Err(format!(
                         r#"Unable to convert header value '{value}' into BackupRestoreRequest - {err}"#
+                    )),
+                }
+            }
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct BackupSkippedDisk {
+    #[serde(rename = "target")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub target: String,
+
+    /// Why the disk is not in the backup (a CD-ROM, read-only, no source).
+    #[serde(rename = "reason")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub reason: String,
+}
+
+impl BackupSkippedDisk {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(target: String, reason: String) -> BackupSkippedDisk {
+        BackupSkippedDisk { target, reason }
+    }
+}
+
+/// Converts the BackupSkippedDisk value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for BackupSkippedDisk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            Some("target".to_string()),
+            Some(self.target.to_string()),
+            Some("reason".to_string()),
+            Some(self.reason.to_string()),
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a BackupSkippedDisk value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for BackupSkippedDisk {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub target: Vec<String>,
+            pub reason: Vec<String>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing BackupSkippedDisk".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    #[allow(clippy::redundant_clone)]
+                    "target" => intermediate_rep.target.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "reason" => intermediate_rep.reason.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    _ => {
+                        return std::result::Result::Err(
+                            "Unexpected key while parsing BackupSkippedDisk".to_string(),
+                        );
+                    }
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(BackupSkippedDisk {
+            target: intermediate_rep
+                .target
+                .into_iter()
+                .next()
+                .ok_or_else(|| "target missing in BackupSkippedDisk".to_string())?,
+            reason: intermediate_rep
+                .reason
+                .into_iter()
+                .next()
+                .ok_or_else(|| "reason missing in BackupSkippedDisk".to_string())?,
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<BackupSkippedDisk> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<BackupSkippedDisk>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<BackupSkippedDisk>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for BackupSkippedDisk - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<BackupSkippedDisk> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => {
+                match <BackupSkippedDisk as std::str::FromStr>::from_str(value) {
+                    std::result::Result::Ok(value) => {
+                        std::result::Result::Ok(header::IntoHeaderValue(value))
+                    }
+                    std::result::Result::Err(err) => std::result::Result::Err(format!(
+                        r#"Unable to convert header value '{value}' into BackupSkippedDisk - {err}"#
                     )),
                 }
             }
@@ -5546,9 +6393,10 @@ impl std::str::FromStr for HotplugAction {
     }
 }
 
-/// One object for every resource type; which fields apply depends on `resource_type`: cpu: `vcpus`; memory: `memory` (MiB); disk: `source`, `target`, `bus`, `readonly`; network: `type`, `source`, `model`, `mac`; usb: `vendor_id`, `product_id`.
+/// One object for every resource type; which fields apply depends on `resource_type` and `action`, and a field that does not apply is refused (400): - cpu add|remove: `vcpus`, the VM's vCPU count after the change (above the current   count for `add`, below it for `remove`; at most the VM's `max_vcpus`). - memory add|remove: `memory`, the VM's memory in MiB after the change, set through   the balloon (above the current size for `add`, below it for `remove`; at most   the VM's `max_memory`). - disk add: `source` (required; the absolute path of an existing storage volume or   image file), `target` (default: the next free name on the bus), `bus` (default   `virtio`; `virtio` or `scsi`, the buses QEMU can hot-plug), `readonly`.   disk remove: `target` or `source`. - network add: `type` (default `network`), `source` (default `default` for   `network`; required for `bridge` and `direct`), `model` (default `virtio`), `mac`   (default: a generated locally administered address). network remove: `mac`. - usb add|remove: `vendor_id` and `product_id` of a host USB device (`0x` optional).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct HotplugConfiguration {
     #[serde(rename = "vcpus")]
     #[validate(range(min = 1u16, max = 256u16))]
@@ -5557,7 +6405,7 @@ pub struct HotplugConfiguration {
 
     /// MiB.
     #[serde(rename = "memory")]
-    #[validate(range(min = 16u64))]
+    #[validate(range(min = 16u64, max = 4194304u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<u64>,
 
@@ -6031,6 +6879,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<HotplugEnvel
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct HotplugRequest {
     #[serde(rename = "resource_type")]
     #[validate(nested)]
@@ -6262,9 +7111,11 @@ impl std::str::FromStr for HotplugResourceType {
     }
 }
 
+/// What the change did. The running VM and its definition are both changed. `details.state` is `completed` when the running VM has taken the change, or `pending` when a removal waits for the guest to release the device or vCPU (a guest without an OS never does): the definition no longer has it, the running VM keeps it until the guest lets go or the VM stops. A memory change is `pending` while the guest's balloon driver has not reached the new size (a guest without one never does); the definition has the new size. Other `details` name the device: `target`, `source`, `bus`, `mac`, `type`, `model`, `vendor_id`, `product_id`, `vcpus`, `memory` (MiB).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct HotplugResult {
+    /// The VM's UUID.
     #[serde(rename = "vm_id")]
     #[validate(custom(function = "check_xss_string"))]
     pub vm_id: String,
@@ -21527,6 +22378,18 @@ pub struct VmCreateEnhancedRequest {
     #[validate(range(min = 1u16, max = 256u16))]
     pub vcpus: u16,
 
+    /// The most vCPUs the VM can have while it runs (hotplug); at least `vcpus`. Default `vcpus`.
+    #[serde(rename = "max_vcpus")]
+    #[validate(range(min = 1u16, max = 256u16))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_vcpus: Option<u16>,
+
+    /// MiB: the most memory the balloon can give the VM while it runs; at least `memory`. Default `memory`.
+    #[serde(rename = "max_memory")]
+    #[validate(range(min = 16u64, max = 4194304u64))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_memory: Option<u64>,
+
     #[serde(rename = "disks")]
     #[validate(length(max = 16), nested)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -21594,6 +22457,8 @@ impl VmCreateEnhancedRequest {
             name,
             memory,
             vcpus,
+            max_vcpus: None,
+            max_memory: None,
             disks: None,
             iso_path: None,
             storage_pool: Some(r#"default"#.to_string()),
@@ -21621,6 +22486,12 @@ impl std::fmt::Display for VmCreateEnhancedRequest {
             Some(self.memory.to_string()),
             Some("vcpus".to_string()),
             Some(self.vcpus.to_string()),
+            self.max_vcpus
+                .as_ref()
+                .map(|max_vcpus| ["max_vcpus".to_string(), max_vcpus.to_string()].join(",")),
+            self.max_memory
+                .as_ref()
+                .map(|max_memory| ["max_memory".to_string(), max_memory.to_string()].join(",")),
             // Skipping disks in query parameter serialization
             self.iso_path
                 .as_ref()
@@ -21677,6 +22548,8 @@ impl std::str::FromStr for VmCreateEnhancedRequest {
             pub name: Vec<String>,
             pub memory: Vec<u64>,
             pub vcpus: Vec<u16>,
+            pub max_vcpus: Vec<u16>,
+            pub max_memory: Vec<u64>,
             pub disks: Vec<Vec<models::DiskCreateConfig>>,
             pub iso_path: Vec<String>,
             pub storage_pool: Vec<String>,
@@ -21715,6 +22588,10 @@ impl std::str::FromStr for VmCreateEnhancedRequest {
                     "memory" => intermediate_rep.memory.push(<u64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     #[allow(clippy::redundant_clone)]
                     "vcpus" => intermediate_rep.vcpus.push(<u16 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    #[allow(clippy::redundant_clone)]
+                    "max_vcpus" => intermediate_rep.max_vcpus.push(<u16 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    #[allow(clippy::redundant_clone)]
+                    "max_memory" => intermediate_rep.max_memory.push(<u64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     "disks" => return std::result::Result::Err("Parsing a container in this style is not supported in VmCreateEnhancedRequest".to_string()),
                     #[allow(clippy::redundant_clone)]
                     "iso_path" => intermediate_rep.iso_path.push(<String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
@@ -21757,6 +22634,8 @@ impl std::str::FromStr for VmCreateEnhancedRequest {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "vcpus missing in VmCreateEnhancedRequest".to_string())?,
+            max_vcpus: intermediate_rep.max_vcpus.into_iter().next(),
+            max_memory: intermediate_rep.max_memory.into_iter().next(),
             disks: intermediate_rep.disks.into_iter().next(),
             iso_path: intermediate_rep.iso_path.into_iter().next(),
             storage_pool: intermediate_rep.storage_pool.into_iter().next(),
@@ -21834,6 +22713,18 @@ pub struct VmCreateRequest {
     #[validate(range(min = 1u16, max = 256u16))]
     pub vcpus: u16,
 
+    /// The most vCPUs the VM can have while it runs (hotplug); at least `vcpus`. Default `vcpus`.
+    #[serde(rename = "max_vcpus")]
+    #[validate(range(min = 1u16, max = 256u16))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_vcpus: Option<u16>,
+
+    /// MiB: the most memory the balloon can give the VM while it runs; at least `memory`. Default `memory`.
+    #[serde(rename = "max_memory")]
+    #[validate(range(min = 16u64, max = 4194304u64))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_memory: Option<u64>,
+
     /// GiB: a new qcow2 volume in `storage_pool`.
     #[serde(rename = "disk_size")]
     #[validate(range(min = 1u64, max = 65536u64))]
@@ -21888,6 +22779,8 @@ impl VmCreateRequest {
             name,
             memory,
             vcpus,
+            max_vcpus: None,
+            max_memory: None,
             disk_size: None,
             disk_path: None,
             iso_path: None,
@@ -21912,6 +22805,12 @@ impl std::fmt::Display for VmCreateRequest {
             Some(self.memory.to_string()),
             Some("vcpus".to_string()),
             Some(self.vcpus.to_string()),
+            self.max_vcpus
+                .as_ref()
+                .map(|max_vcpus| ["max_vcpus".to_string(), max_vcpus.to_string()].join(",")),
+            self.max_memory
+                .as_ref()
+                .map(|max_memory| ["max_memory".to_string(), max_memory.to_string()].join(",")),
             self.disk_size
                 .as_ref()
                 .map(|disk_size| ["disk_size".to_string(), disk_size.to_string()].join(",")),
@@ -21956,6 +22855,8 @@ impl std::str::FromStr for VmCreateRequest {
             pub name: Vec<String>,
             pub memory: Vec<u64>,
             pub vcpus: Vec<u16>,
+            pub max_vcpus: Vec<u16>,
+            pub max_memory: Vec<u64>,
             pub disk_size: Vec<u64>,
             pub disk_path: Vec<String>,
             pub iso_path: Vec<String>,
@@ -21996,6 +22897,14 @@ impl std::str::FromStr for VmCreateRequest {
                     #[allow(clippy::redundant_clone)]
                     "vcpus" => intermediate_rep.vcpus.push(
                         <u16 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "max_vcpus" => intermediate_rep.max_vcpus.push(
+                        <u16 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "max_memory" => intermediate_rep.max_memory.push(
+                        <u64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
                     #[allow(clippy::redundant_clone)]
                     "disk_size" => intermediate_rep.disk_size.push(
@@ -22062,6 +22971,8 @@ impl std::str::FromStr for VmCreateRequest {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "vcpus missing in VmCreateRequest".to_string())?,
+            max_vcpus: intermediate_rep.max_vcpus.into_iter().next(),
+            max_memory: intermediate_rep.max_memory.into_iter().next(),
             disk_size: intermediate_rep.disk_size.into_iter().next(),
             disk_path: intermediate_rep.disk_path.into_iter().next(),
             iso_path: intermediate_rep.iso_path.into_iter().next(),
@@ -23746,6 +24657,179 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmGraphics> 
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmIpAddress {
+    /// `ipv4` or `ipv6`.
+    #[serde(rename = "family")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub family: String,
+
+    /// e.g. `192.168.122.10` or `fe80::5054:ff:fe12:3456`.
+    #[serde(rename = "address")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub address: String,
+
+    /// Prefix length of the subnet.
+    #[serde(rename = "prefix")]
+    pub prefix: i32,
+}
+
+impl VmIpAddress {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(family: String, address: String, prefix: i32) -> VmIpAddress {
+        VmIpAddress {
+            family,
+            address,
+            prefix,
+        }
+    }
+}
+
+/// Converts the VmIpAddress value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for VmIpAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            Some("family".to_string()),
+            Some(self.family.to_string()),
+            Some("address".to_string()),
+            Some(self.address.to_string()),
+            Some("prefix".to_string()),
+            Some(self.prefix.to_string()),
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a VmIpAddress value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for VmIpAddress {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub family: Vec<String>,
+            pub address: Vec<String>,
+            pub prefix: Vec<i32>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing VmIpAddress".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    #[allow(clippy::redundant_clone)]
+                    "family" => intermediate_rep.family.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "address" => intermediate_rep.address.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "prefix" => intermediate_rep.prefix.push(
+                        <i32 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    _ => {
+                        return std::result::Result::Err(
+                            "Unexpected key while parsing VmIpAddress".to_string(),
+                        );
+                    }
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(VmIpAddress {
+            family: intermediate_rep
+                .family
+                .into_iter()
+                .next()
+                .ok_or_else(|| "family missing in VmIpAddress".to_string())?,
+            address: intermediate_rep
+                .address
+                .into_iter()
+                .next()
+                .ok_or_else(|| "address missing in VmIpAddress".to_string())?,
+            prefix: intermediate_rep
+                .prefix
+                .into_iter()
+                .next()
+                .ok_or_else(|| "prefix missing in VmIpAddress".to_string())?,
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<VmIpAddress> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<VmIpAddress>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<VmIpAddress>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for VmIpAddress - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmIpAddress> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => {
+                match <VmIpAddress as std::str::FromStr>::from_str(value) {
+                    std::result::Result::Ok(value) => {
+                        std::result::Result::Ok(header::IntoHeaderValue(value))
+                    }
+                    std::result::Result::Err(err) => std::result::Result::Err(format!(
+                        r#"Unable to convert header value '{value}' into VmIpAddress - {err}"#
+                    )),
+                }
+            }
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct VmList {
     #[serde(rename = "vms")]
     #[validate(nested)]
@@ -24599,6 +25683,13 @@ pub struct VmNetwork {
     #[serde(default = "default_optional_nullable")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mac: Option<Nullable<String>>,
+
+    /// The addresses the guest has on this NIC (matched by MAC), as its QEMU guest agent reports them. Only the VM detail (`vm_get`) asks the agent; elsewhere, and while the VM is not running or no agent answers, this is null. An empty list: the agent answered and the guest has no address there.
+    #[serde(rename = "ip_addresses")]
+    #[serde(deserialize_with = "deserialize_optional_nullable")]
+    #[serde(default = "default_optional_nullable")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_addresses: Option<Nullable<Vec<models::VmIpAddress>>>,
 }
 
 impl VmNetwork {
@@ -24609,6 +25700,7 @@ impl VmNetwork {
             source: None,
             model: None,
             mac: None,
+            ip_addresses: None,
         }
     }
 }
@@ -24644,6 +25736,7 @@ impl std::fmt::Display for VmNetwork {
                 ]
                 .join(",")
             }),
+            // Skipping ip_addresses in query parameter serialization
         ];
 
         write!(
@@ -24669,6 +25762,7 @@ impl std::str::FromStr for VmNetwork {
             pub source: Vec<String>,
             pub model: Vec<String>,
             pub mac: Vec<String>,
+            pub ip_addresses: Vec<Vec<models::VmIpAddress>>,
         }
 
         let mut intermediate_rep = IntermediateRep::default();
@@ -24712,6 +25806,12 @@ impl std::str::FromStr for VmNetwork {
                                 .to_string(),
                         );
                     }
+                    "ip_addresses" => {
+                        return std::result::Result::Err(
+                            "Parsing a container in this style is not supported in VmNetwork"
+                                .to_string(),
+                        );
+                    }
                     _ => {
                         return std::result::Result::Err(
                             "Unexpected key while parsing VmNetwork".to_string(),
@@ -24738,6 +25838,9 @@ impl std::str::FromStr for VmNetwork {
                 "Nullable types not supported in VmNetwork".to_string(),
             )?,
             mac: std::result::Result::Err("Nullable types not supported in VmNetwork".to_string())?,
+            ip_addresses: std::result::Result::Err(
+                "Nullable types not supported in VmNetwork".to_string(),
+            )?,
         })
     }
 }

@@ -1,4 +1,4 @@
-//! Vapor's own state in SQLite: API tokens and operations.
+//! Vapor's own state in SQLite: API tokens, the audit log and operations.
 //!
 //! The database runs in WAL mode and is migrated forward on open. Migrations
 //! are append-only: a released migration is never edited, a new one is added.
@@ -135,6 +135,53 @@ const MIGRATIONS: &[(i64, &str)] = &[
      CREATE INDEX migrations_by_vm_name ON migrations(vm_name, started_at);
      CREATE INDEX migrations_by_vm_uuid ON migrations(vm_uuid, started_at);",
     ),
+    (
+        // Backups: one row per backup, its files described by its manifest.
+        5,
+        "CREATE TABLE backups (
+         id                TEXT PRIMARY KEY,
+         vm_uuid           TEXT NOT NULL,
+         vm_name           TEXT NOT NULL,
+         backup_type       TEXT NOT NULL,
+         status            TEXT NOT NULL,
+         directory         TEXT NOT NULL,
+         disks             TEXT NOT NULL,
+         skipped           TEXT NOT NULL,
+         size_bytes        INTEGER,
+         compression       TEXT NOT NULL,
+         parent_id         TEXT,
+         checkpoint        TEXT,
+         operation_id      TEXT,
+         description       TEXT,
+         retention_days    INTEGER NOT NULL,
+         include_memory    INTEGER NOT NULL,
+         manifest_sha256   TEXT,
+         error_message     TEXT,
+         started_at        TEXT NOT NULL,
+         completed_at      TEXT
+     );
+     CREATE INDEX backups_by_vm ON backups(vm_uuid, started_at);
+     CREATE INDEX backups_by_parent ON backups(parent_id);",
+    ),
+    (
+        // Token scopes, expiry and revocation, and the audit log of mutations.
+        // Tokens made before scopes existed keep the power they had: admin.
+        6,
+        "ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin';
+     ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+     ALTER TABLE api_tokens ADD COLUMN revoked_at TEXT;
+     ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+     CREATE TABLE audit_log (
+         id           INTEGER PRIMARY KEY AUTOINCREMENT,
+         at           TEXT NOT NULL,
+         token_name   TEXT NOT NULL,
+         method       TEXT NOT NULL,
+         path         TEXT NOT NULL,
+         operation    TEXT,
+         target       TEXT,
+         status_code  INTEGER NOT NULL
+     );",
+    ),
 ];
 
 /// A handle on the database. Statements are short, so one connection behind a
@@ -242,11 +289,20 @@ impl Database {
 
     // ---------------------------------------------------------------- tokens
 
-    pub fn insert_token(&self, name: &str, token_hash: &str) -> Result<()> {
+    /// Stores a new token. Names are unique for good, revoked tokens included,
+    /// so that a name in the audit log always means one token.
+    pub fn insert_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        scope: &str,
+        expires_at: Option<&str>,
+    ) -> Result<()> {
         let conn = self.lock();
         match conn.execute(
-            "INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?1, ?2, ?3)",
-            params![name, token_hash, now()],
+            "INSERT INTO api_tokens (name, token_hash, created_at, scope, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![name, token_hash, now(), scope, expires_at],
         ) {
             Ok(_) => Ok(()),
             Err(rusqlite::Error::SqliteFailure(e, _))
@@ -261,16 +317,61 @@ impl Database {
         }
     }
 
-    /// The name of the token with this hash, if any.
-    pub fn token_name_by_hash(&self, token_hash: &str) -> Result<Option<String>> {
+    /// The token with this hash, if any, revoked and expired ones included.
+    pub fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>> {
         self.lock()
             .query_row(
-                "SELECT name FROM api_tokens WHERE token_hash = ?1",
+                &format!("{SELECT_TOKEN} WHERE token_hash = ?1"),
                 [token_hash],
-                |r| r.get(0),
+                token_from_row,
             )
             .optional()
             .map_err(|e| db_error("token lookup", e))
+    }
+
+    /// Every token, oldest first.
+    pub fn tokens(&self) -> Result<Vec<TokenRow>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(&format!("{SELECT_TOKEN} ORDER BY created_at, name"))
+            .map_err(|e| db_error("list tokens", e))?;
+        let rows = stmt
+            .query_map([], token_from_row)
+            .map_err(|e| db_error("list tokens", e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| db_error("list tokens", e))
+    }
+
+    /// Marks the token revoked. `NotFound` when there is no such token; a
+    /// token already revoked keeps its first revocation time.
+    pub fn revoke_token(&self, name: &str) -> Result<()> {
+        let changed = self
+            .lock()
+            .execute(
+                "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?2) WHERE name = ?1",
+                params![name, now()],
+            )
+            .map_err(|e| db_error("revoke token", e))?;
+        if changed == 0 {
+            return Err(Error::NotFound {
+                kind: "token",
+                id: name.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Records that the token was used at `at`, unless it was already recorded
+    /// after `unless_after` (so that busy tokens do not cost a write per request).
+    pub fn touch_token(&self, name: &str, at: &str, unless_after: &str) -> Result<()> {
+        self.lock()
+            .execute(
+                "UPDATE api_tokens SET last_used_at = ?2
+                 WHERE name = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
+                params![name, at, unless_after],
+            )
+            .map(|_| ())
+            .map_err(|e| db_error("token last use", e))
     }
 
     // ---------------------------------------------------------------- operations
@@ -351,6 +452,33 @@ impl Database {
     }
 }
 
+/// One row of the `api_tokens` table. The hash is never shown to anyone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRow {
+    pub name: String,
+    pub token_hash: String,
+    pub scope: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+const SELECT_TOKEN: &str = "SELECT name, token_hash, scope, created_at, expires_at, revoked_at,
+     last_used_at FROM api_tokens";
+
+fn token_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
+    Ok(TokenRow {
+        name: r.get(0)?,
+        token_hash: r.get(1)?,
+        scope: r.get(2)?,
+        created_at: r.get(3)?,
+        expires_at: r.get(4)?,
+        revoked_at: r.get(5)?,
+        last_used_at: r.get(6)?,
+    })
+}
+
 const SELECT_OPERATION: &str = "SELECT id, kind, target, status, phase, processed, total, percent,
      error_code, error_message, created_at, updated_at, finished_at FROM operations";
 
@@ -398,11 +526,41 @@ mod tests {
     #[test]
     fn duplicate_token_name_is_already_exists() {
         let db = Database::open_in_memory().unwrap();
-        db.insert_token("ci", "h1").unwrap();
-        let err = db.insert_token("ci", "h2").unwrap_err();
+        db.insert_token("ci", "h1", "admin", None).unwrap();
+        let err = db.insert_token("ci", "h2", "read", None).unwrap_err();
         assert!(matches!(err, Error::AlreadyExists { .. }), "{err:?}");
-        assert_eq!(db.token_name_by_hash("h1").unwrap().as_deref(), Some("ci"));
-        assert_eq!(db.token_name_by_hash("h2").unwrap(), None);
+        assert_eq!(db.token_by_hash("h1").unwrap().unwrap().name, "ci");
+        assert_eq!(db.token_by_hash("h2").unwrap(), None);
+    }
+
+    #[test]
+    fn tokens_are_revoked_once_and_touched_sparingly() {
+        let db = Database::open_in_memory().unwrap();
+        db.insert_token("ci", "h1", "read", Some("2030-01-01T00:00:00.000000Z"))
+            .unwrap();
+        let row = db.token_by_hash("h1").unwrap().unwrap();
+        assert_eq!(row.scope, "read");
+        assert_eq!(
+            row.expires_at.as_deref(),
+            Some("2030-01-01T00:00:00.000000Z")
+        );
+        assert_eq!((row.revoked_at, row.last_used_at), (None, None));
+        db.touch_token("ci", "2026-01-01T00:00:10Z", "2026-01-01T00:00:00Z")
+            .unwrap();
+        db.touch_token("ci", "2026-01-01T00:00:20Z", "2026-01-01T00:00:05Z")
+            .unwrap();
+        let row = db.token_by_hash("h1").unwrap().unwrap();
+        assert_eq!(row.last_used_at.as_deref(), Some("2026-01-01T00:00:10Z"));
+        db.revoke_token("ci").unwrap();
+        let first = db.token_by_hash("h1").unwrap().unwrap().revoked_at;
+        assert!(first.is_some());
+        db.revoke_token("ci").unwrap();
+        assert_eq!(db.token_by_hash("h1").unwrap().unwrap().revoked_at, first);
+        assert!(matches!(
+            db.revoke_token("nobody"),
+            Err(Error::NotFound { .. })
+        ));
+        assert_eq!(db.tokens().unwrap().len(), 1);
     }
 
     #[test]

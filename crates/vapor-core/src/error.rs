@@ -51,6 +51,10 @@ pub enum Error {
     #[error("a valid bearer token is required")]
     Unauthorized,
 
+    /// Valid credentials whose scope does not allow the request.
+    #[error("{message}")]
+    Forbidden { message: String },
+
     /// The backend could not be reached.
     #[error("the hypervisor is unavailable")]
     Unavailable {
@@ -92,6 +96,9 @@ pub enum Refusal {
     MediaType,
     /// Valid, but not possible here (422).
     Unsupported,
+    /// A credential other than the bearer token was refused (401), e.g. a
+    /// console token.
+    Unauthorized,
 }
 
 impl Refusal {
@@ -103,6 +110,7 @@ impl Refusal {
             Refusal::TooLarge => 413,
             Refusal::MediaType => 415,
             Refusal::Unsupported => 422,
+            Refusal::Unauthorized => 401,
         }
     }
 }
@@ -181,6 +189,7 @@ impl Error {
             Error::NotImplemented { .. } => "NOT_IMPLEMENTED",
             Error::Refused { code, .. } => code,
             Error::Unauthorized => "UNAUTHORIZED",
+            Error::Forbidden { .. } => "FORBIDDEN",
             Error::Unavailable { .. } => "BACKEND_UNAVAILABLE",
             Error::Hypervisor { source, .. } => match source.kind {
                 HypervisorErrorKind::OperationInvalid => "CONFLICT",
@@ -202,6 +211,7 @@ impl Error {
             Error::NotImplemented { .. } => 501,
             Error::Refused { class, .. } => class.http_status(),
             Error::Unauthorized => 401,
+            Error::Forbidden { .. } => 403,
             Error::Unavailable { .. } => 503,
             Error::Hypervisor { source, .. } => match source.kind {
                 HypervisorErrorKind::OperationInvalid => 409,

@@ -3,12 +3,15 @@
 //! - [`app`]: what Vapor does (validation, orchestration, clean-up), over an
 //!   `Arc<dyn Hypervisor>`; knows neither HTTP nor libvirt.
 //! - [`api`]: the generated `vapor-api` traits implemented over [`app`]; thin.
-//! - [`db`], [`auth`], [`operations`]: Vapor's own state in SQLite.
+//! - [`db`], [`auth`], [`audit`], [`operations`]: Vapor's own state in SQLite.
 //! - [`error`]: the one error type, mapped to HTTP in `api::error_response` only.
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
+pub mod backup_store;
+pub mod console_tokens;
 pub mod db;
 pub mod error;
 pub mod iso_store;

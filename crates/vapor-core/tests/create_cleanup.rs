@@ -60,9 +60,31 @@ mockall::mock! {
         fn attach_pci_device(&self, domain: &str, dev: &PciHostdev) -> Result<()>;
         fn detach_pci_device(&self, domain: &str, address: PciAddress) -> Result<()>;
     }
-    impl BackupBackend for Hv {}
-    impl HotplugBackend for Hv {}
-    impl ConsoleBackend for Hv {}
+    impl BackupBackend for Hv {
+        fn begin_backup(&self, uuid: &str, spec: &BackupJobSpec) -> Result<()>;
+        fn backup_job(&self, uuid: &str) -> Result<BackupJobState>;
+        fn abort_backup(&self, uuid: &str) -> Result<()>;
+        fn checkpoint_capable_disks(&self, uuid: &str) -> Result<Vec<String>>;
+        fn list_checkpoints(&self, uuid: &str) -> Result<Vec<String>>;
+        fn delete_checkpoint(&self, uuid: &str, name: &str) -> Result<()>;
+        fn domain_definition(&self, uuid: &str) -> Result<DomainDefinition>;
+        fn restore_disk_image(&self, chain: &[String], dest_path: &str) -> Result<()>;
+    }
+    impl HotplugBackend for Hv {
+        fn set_hotplug_maximums(&self, uuid: &str, max_vcpus: u32, max_memory_mib: u64) -> Result<()>;
+        fn hotplug_vcpus(&self, uuid: &str, vcpus: u32) -> Result<HotplugState>;
+        fn hotplug_memory(&self, uuid: &str, memory_mib: u64) -> Result<HotplugState>;
+        fn attach_disk(&self, uuid: &str, disk: &DiskSpec) -> Result<()>;
+        fn detach_disk(&self, uuid: &str, target: &str) -> Result<HotplugState>;
+        fn attach_interface(&self, uuid: &str, iface: &InterfaceSpec) -> Result<()>;
+        fn detach_interface(&self, uuid: &str, mac: &str) -> Result<HotplugState>;
+        fn list_usb_devices(&self) -> Result<Vec<UsbDevice>>;
+        fn attach_usb_device(&self, uuid: &str, dev: &UsbHostdev) -> Result<()>;
+        fn detach_usb_device(&self, uuid: &str, dev: &UsbHostdev) -> Result<HotplugState>;
+    }
+    impl ConsoleBackend for Hv {
+        fn consoles(&self, uuid: &str) -> Result<Vec<ConsoleEndpoint>>;
+    }
     impl NetworkBackend for Hv {
         fn list_networks(&self) -> Result<Vec<Network>>;
         fn lookup_network(&self, name: &str) -> Result<Network>;

@@ -86,4 +86,15 @@ pub trait Hypervisor:
 
     /// Marks a persistent domain to start with the host.
     fn set_autostart(&self, uuid: &str, autostart: bool) -> Result<()>;
+
+    /// The network interfaces and addresses of a running domain's guest,
+    /// asked of its guest agent (`org.qemu.guest_agent.0`). `OperationInvalid`
+    /// when the domain is not running; `Unavailable` when no agent answers.
+    /// Backends without guest agents keep this default, `Unsupported`.
+    fn guest_interfaces(&self, uuid: &str) -> Result<Vec<GuestInterface>> {
+        Err(HypervisorError::new(
+            HypervisorErrorKind::Unsupported,
+            format!("this backend cannot ask the guest agent of domain '{uuid}'"),
+        ))
+    }
 }

@@ -287,6 +287,25 @@ pub struct DiskInfo {
     pub capacity_bytes: Option<u64>,
 }
 
+/// A network interface inside a guest, as its guest agent reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestInterface {
+    /// The guest's name for it (`eth0`, `lo`).
+    pub name: String,
+    /// Lowercase, colon-separated; `None` when the agent gives none.
+    pub mac: Option<String>,
+    pub addresses: Vec<GuestIpAddress>,
+}
+
+/// One address of a [`GuestInterface`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestIpAddress {
+    /// `ipv4` or `ipv6`.
+    pub family: String,
+    pub address: String,
+    pub prefix: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterfaceInfo {
     /// `network`, `bridge`, `direct`, `user`, or another libvirt interface type.

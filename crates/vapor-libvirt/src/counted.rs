@@ -141,6 +141,7 @@ impl Dom<'_> {
         fn xml_desc(&self, flags: u32) -> String;
         fn create(&self) -> ();
         fn shutdown(&self) -> ();
+        fn shutdown_flags(&self, flags: u32) -> ();
         fn destroy(&self) -> ();
         fn reboot(&self, flags: u32) -> ();
         fn reset(&self) -> ();
@@ -152,6 +153,7 @@ impl Dom<'_> {
         fn set_vcpus_flags(&self, vcpus: u32, flags: u32) -> ();
         fn undefine_flags(&self, flags: u32) -> ();
         fn undefine(&self) -> ();
+        fn interface_addresses(&self, source: u32, flags: u32) -> Vec<virt::domain::Interface>;
     }
 
     /// `virDomainGetState`, through [`ffi::domain_state`].
@@ -567,5 +569,61 @@ impl Dom<'_> {
     libvirt_calls! {
         fn attach_device_flags(&self, xml: &str, flags: u32) -> ();
         fn detach_device_flags(&self, xml: &str, flags: u32) -> ();
+    }
+}
+
+// ------------------------------------------------------------------- backups
+//
+// Push backups and checkpoints, which the `virt` crate does not wrap; their
+// raw calls live in `ffi_backup.rs` and are reached only from here. The
+// backup job's statistics and its abort are the migration job calls above
+// (`job_stats`, `abort_job`). Releasing a checkpoint reference
+// (`virDomainCheckpointFree`) and the list array (`free`) is not counted.
+
+/// Backup calls on a domain.
+impl<'a> Dom<'a> {
+    /// `virDomainBackupBegin`, through [`crate::ffi_backup::backup_begin`].
+    pub(crate) fn backup_begin(
+        &self,
+        backup_xml: &str,
+        checkpoint_xml: Option<&str>,
+        flags: u32,
+    ) -> Result<(), VirtError> {
+        counted(self.calls, || {
+            crate::ffi_backup::backup_begin(&self.raw, backup_xml, checkpoint_xml, flags)
+        })
+    }
+
+    /// `virDomainListAllCheckpoints`: the names, in one call.
+    pub(crate) fn checkpoint_names(&self, flags: u32) -> Result<Vec<String>, VirtError> {
+        counted(self.calls, || {
+            crate::ffi_backup::checkpoint_names(&self.raw, flags)
+        })
+    }
+
+    /// `virDomainCheckpointLookupByName`.
+    pub(crate) fn lookup_checkpoint_by_name(&self, name: &str) -> Result<Ckpt<'a>, VirtError> {
+        let raw = counted(self.calls, || {
+            crate::ffi_backup::checkpoint_lookup(&self.raw, name)
+        })?;
+        Ok(Ckpt {
+            raw,
+            calls: self.calls,
+        })
+    }
+}
+
+/// A checkpoint whose calls are counted.
+pub(crate) struct Ckpt<'a> {
+    raw: crate::ffi_backup::Checkpoint,
+    calls: &'a AtomicU64,
+}
+
+impl Ckpt<'_> {
+    /// `virDomainCheckpointDelete`.
+    pub(crate) fn delete(&self, flags: u32) -> Result<(), VirtError> {
+        counted(self.calls, || {
+            crate::ffi_backup::checkpoint_delete(&self.raw, flags)
+        })
     }
 }

@@ -22,7 +22,7 @@
 //! alone, counted on this instance.
 
 use std::ffi::CStr;
-use std::os::raw::{c_int, c_ulonglong};
+use std::os::raw::{c_char, c_int, c_ulonglong};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -284,6 +284,8 @@ pub(crate) struct JobStats {
     /// libvirt's `virDomainJobOperation`, when reported.
     pub operation: Option<i32>,
     pub stats: MigrationJobStats,
+    /// Why a failed job failed (`VIR_DOMAIN_JOB_ERRMSG`), when reported.
+    pub error_message: Option<String>,
 }
 
 impl JobStats {
@@ -348,6 +350,21 @@ pub(crate) fn job_stats(dom: &virt::domain::Domain, flags: u32) -> Result<JobSta
         downtime_ms: get(sys::VIR_DOMAIN_JOB_DOWNTIME),
         elapsed_ms: get(sys::VIR_DOMAIN_JOB_TIME_ELAPSED),
     };
+    let error_message = {
+        let mut value: *const c_char = ptr::null();
+        // SAFETY: as above; the string stays owned by `params` and is copied
+        // before they are released.
+        let found = unsafe {
+            sys::virTypedParamsGetString(params, n, sys::VIR_DOMAIN_JOB_ERRMSG.as_ptr(), &mut value)
+        };
+        // SAFETY: libvirt found the parameter, so `value` is a NUL-terminated
+        // string inside `params`, which is still alive here.
+        (found == 1 && !value.is_null()).then(|| {
+            unsafe { CStr::from_ptr(value) }
+                .to_string_lossy()
+                .into_owned()
+        })
+    };
     // SAFETY: `params`/`n` came from libvirt above and are not used again.
     unsafe { sys::virTypedParamsFree(params, n) };
     let active = job_type == sys::VIR_DOMAIN_JOB_BOUNDED as i32
@@ -357,6 +374,7 @@ pub(crate) fn job_stats(dom: &virt::domain::Domain, flags: u32) -> Result<JobSta
         active,
         operation,
         stats,
+        error_message,
     })
 }
 

@@ -27,6 +27,10 @@ struct MockDomain {
     autostart: bool,
     /// Ports given to automatic displays while the domain runs.
     display_ports: Vec<i32>,
+    /// The persistent definition, while it differs from the running domain
+    /// (`spec`): after a hot removal the guest has not finished. The domain
+    /// takes it when it stops.
+    config: Option<DomainSpec>,
 }
 
 /// A pool. As on libvirt's test driver, a pool's size is fixed at
@@ -66,6 +70,9 @@ pub struct MockHypervisor {
     metrics: metrics::MockMetrics,
     migration: migration::MockMigrations,
     devices: device::MockDevices,
+    backups: backup::MockBackups,
+    hotplug: hotplug::MockHotplug,
+    guests: guest::MockGuests,
 }
 
 impl Default for MockHypervisor {
@@ -83,6 +90,9 @@ impl MockHypervisor {
             metrics: metrics::MockMetrics::default(),
             migration: migration::MockMigrations::default(),
             devices: device::MockDevices::default(),
+            backups: backup::MockBackups::default(),
+            hotplug: hotplug::MockHotplug::default(),
+            guests: guest::MockGuests::default(),
         }
     }
 
@@ -285,6 +295,7 @@ impl Hypervisor for MockHypervisor {
             state: DomainState::Shutoff,
             autostart: false,
             display_ports: Vec::new(),
+            config: None,
         };
         state.domains.insert(uuid.clone(), domain);
         Ok(state.view(&state.domains[&uuid]))
@@ -324,6 +335,9 @@ impl Hypervisor for MockHypervisor {
             PowerAction::Shutdown | PowerAction::Destroy => {
                 d.state = DomainState::Shutoff;
                 d.display_ports.clear();
+                if let Some(config) = d.config.take() {
+                    d.spec = config;
+                }
             }
             PowerAction::Reboot | PowerAction::Reset if !active => {
                 return invalid("domain is not running")
@@ -357,6 +371,9 @@ impl Hypervisor for MockHypervisor {
                 )));
             }
             d.spec.memory_mib = memory_mib;
+            if let Some(config) = &mut d.config {
+                config.memory_mib = memory_mib;
+            }
             Ok(ChangeScope::LiveAndConfig)
         } else {
             d.spec.memory_mib = memory_mib;
@@ -376,6 +393,9 @@ impl Hypervisor for MockHypervisor {
                 )));
             }
             d.spec.vcpus = vcpus;
+            if let Some(config) = &mut d.config {
+                config.vcpus = vcpus;
+            }
             Ok(ChangeScope::LiveAndConfig)
         } else {
             d.spec.vcpus = vcpus;
@@ -389,11 +409,16 @@ impl Hypervisor for MockHypervisor {
         state.domain_mut(uuid)?.autostart = autostart;
         Ok(())
     }
+
+    fn guest_interfaces(&self, uuid: &str) -> Result<Vec<GuestInterface>> {
+        self.mock_guest_interfaces(uuid)
+    }
 }
 
 mod backup;
 mod console;
 mod device;
+mod guest;
 mod hotplug;
 mod metrics;
 mod migration;

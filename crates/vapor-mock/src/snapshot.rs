@@ -10,8 +10,8 @@
 //!   reverted; one can be deleted only while its overlays are the disks'
 //!   active layers (no snapshot was built on it, no revert went elsewhere)
 //!   and its parent is not internal.
-//! - `QUIESCE` needs a disk-only snapshot and a guest agent; the mock's
-//!   domains have no agent.
+//! - `QUIESCE` needs a disk-only snapshot and a connected guest agent
+//!   (see `guest.rs`: by default no agent runs in the mock's guests).
 //! - A new snapshot becomes current, with the current one as its parent.
 //!   Deleting one gives its children its parent, and makes its parent
 //!   current when it was. Reverting restores the definition captured
@@ -196,6 +196,7 @@ fn check_create(
     d: &MockDomain,
     spec: &SnapshotSpec,
     plan: &[(DiskSpec, SnapshotLocation)],
+    agent: GuestAgent,
 ) -> Result<()> {
     let active = d.state.is_active();
     let internal = plan.iter().any(|(_, l)| *l == SnapshotLocation::Internal);
@@ -225,9 +226,11 @@ fn check_create(
         if !active {
             return Err(invalid("domain is not running"));
         }
-        return Err(unsupported(
-            "argument unsupported: QEMU guest agent is not configured",
-        ));
+        if agent != GuestAgent::Connected {
+            return Err(unsupported(
+                "Guest agent is not responding: QEMU guest agent is not connected",
+            ));
+        }
     }
     if internal {
         if matches!(d.spec.firmware, Firmware::Efi { .. }) {
@@ -301,7 +304,7 @@ impl SnapshotBackend for MockHypervisor {
                 .collect(),
             has_nvram_pflash: matches!(d.spec.firmware, Firmware::Efi { .. }),
             has_hostdev: false,
-            guest_agent: GuestAgent::Absent,
+            guest_agent: self.guest_agent(d.state),
             has_external_snapshots,
             libvirt_version: Some(RULES_OF),
             external_supported: true,
@@ -343,7 +346,7 @@ impl SnapshotBackend for MockHypervisor {
             )));
         }
         let plan = disk_plan(d, spec)?;
-        check_create(d, spec, &plan)?;
+        check_create(d, spec, &plan, self.guest_agent(d.state))?;
 
         let captured = d.spec.clone();
         let external = plan.iter().any(|(_, l)| *l == SnapshotLocation::External);
@@ -467,6 +470,8 @@ impl SnapshotBackend for MockHypervisor {
             ));
         }
         d.spec = snap.spec.clone();
+        // The snapshot's definition replaces any hotplug change still pending.
+        d.config = None;
         d.max_memory_mib = snap.max_memory_mib;
         d.max_vcpus = snap.max_vcpus;
         let target = match snap.state {
@@ -781,7 +786,7 @@ mod tests {
         assert_eq!(f.disks[0].source_type, DiskSourceType::File);
         assert_eq!(f.disks[0].format.as_deref(), Some("qcow2"));
         assert!(f.disks[1].readonly);
-        assert_eq!(f.guest_agent, GuestAgent::Absent);
+        assert_eq!(f.guest_agent, GuestAgent::Disconnected);
         assert_eq!(f.libvirt_version, Some(LibvirtVersion::new(9, 0, 0)));
         assert!(f.external_supported && f.persistent);
     }

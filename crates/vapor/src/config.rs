@@ -5,6 +5,9 @@
 //! host = 127.0.0.1
 //! port = 8080
 //! max_body_bytes = 1048576
+//! tls_cert = /etc/vapor/tls/cert.pem   ; with tls_key: HTTPS (default: none)
+//! tls_key = /etc/vapor/tls/key.pem
+//! allow_insecure = false    ; plain HTTP on a non-loopback address
 //!
 //! [database]
 //! path = /var/lib/vapor/vapor.db
@@ -20,9 +23,14 @@
 //! iso_pool = vapor-isos     ; empty: do not mirror the ISO directory as a libvirt pool
 //! upload_dir = /var/lib/vapor/uploads
 //! seed_dir = /var/lib/vapor/seeds   ; cloud-init seed images of VMs
+//! backup_dir = /var/lib/vapor/backups   ; VM backups; destination_path must be inside
 //! max_upload_bytes = 10737418240
 //! max_chunk_bytes = 67108864
 //! upload_ttl_hours = 24
+//!
+//! [console]
+//! novnc_dir = /usr/share/novnc     ; Debian's novnc package, for the console page
+//! token_ttl_seconds = 60           ; how long a one-time console token is valid
 //! ```
 //!
 //! Unknown sections and keys are errors, so that a typo cannot silently fall
@@ -42,6 +50,11 @@ pub struct Config {
     pub host: String,
     pub port: u16,
     pub max_body_bytes: usize,
+    /// PEM certificate chain and private key: with both, Vapor serves HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Whether plain HTTP may be served on an address other than loopback.
+    pub allow_insecure: bool,
     pub database_path: PathBuf,
     pub libvirt_enabled: bool,
     pub libvirt_uri: String,
@@ -51,10 +64,16 @@ pub struct Config {
     pub iso_pool: Option<String>,
     pub upload_dir: PathBuf,
     pub seed_dir: PathBuf,
+    /// Where VM backups are written; a backup's `destination_path` must be inside it.
+    pub backup_dir: PathBuf,
     pub max_upload_bytes: u64,
     /// The largest body one upload chunk (`PATCH`) may carry.
     pub max_chunk_bytes: usize,
     pub upload_ttl_hours: u64,
+    /// Where noVNC is installed; the console page loads it from there.
+    pub novnc_dir: PathBuf,
+    /// How long a one-time console token is valid.
+    pub console_token_ttl_seconds: u64,
 }
 
 impl Default for Config {
@@ -63,6 +82,9 @@ impl Default for Config {
             host: "127.0.0.1".into(),
             port: 8080,
             max_body_bytes: 1024 * 1024,
+            tls_cert: None,
+            tls_key: None,
+            allow_insecure: false,
             database_path: PathBuf::from("/var/lib/vapor/vapor.db"),
             libvirt_enabled: true,
             libvirt_uri: "qemu:///system".into(),
@@ -72,16 +94,29 @@ impl Default for Config {
             iso_pool: Some("vapor-isos".into()),
             upload_dir: PathBuf::from("/var/lib/vapor/uploads"),
             seed_dir: PathBuf::from("/var/lib/vapor/seeds"),
+            backup_dir: PathBuf::from("/var/lib/vapor/backups"),
             max_upload_bytes: 10 * 1024 * 1024 * 1024,
             max_chunk_bytes: 64 * 1024 * 1024,
             upload_ttl_hours: 24,
+            novnc_dir: PathBuf::from("/usr/share/novnc"),
+            console_token_ttl_seconds: 60,
         }
     }
 }
 
 /// The keys `vapor.conf` knows, by section.
 const KNOWN: &[(&str, &[&str])] = &[
-    ("server", &["host", "port", "max_body_bytes"]),
+    (
+        "server",
+        &[
+            "host",
+            "port",
+            "max_body_bytes",
+            "tls_cert",
+            "tls_key",
+            "allow_insecure",
+        ],
+    ),
     ("database", &["path"]),
     (
         "libvirt",
@@ -94,11 +129,13 @@ const KNOWN: &[(&str, &[&str])] = &[
             "iso_pool",
             "upload_dir",
             "seed_dir",
+            "backup_dir",
             "max_upload_bytes",
             "max_chunk_bytes",
             "upload_ttl_hours",
         ],
     ),
+    ("console", &["novnc_dir", "token_ttl_seconds"]),
 ];
 
 impl Config {
@@ -140,6 +177,15 @@ impl Config {
                 ("server", "max_body_bytes") => {
                     c.max_body_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
                 }
+                ("server", "tls_cert") => {
+                    c.tls_cert = Some(PathBuf::from(value)).filter(|_| !value.is_empty())
+                }
+                ("server", "tls_key") => {
+                    c.tls_key = Some(PathBuf::from(value)).filter(|_| !value.is_empty())
+                }
+                ("server", "allow_insecure") => {
+                    c.allow_insecure = parse_bool(value).ok_or_else(|| bad("true or false"))?
+                }
                 ("database", "path") => c.database_path = PathBuf::from(value),
                 ("libvirt", "enabled") => {
                     c.libvirt_enabled = parse_bool(value).ok_or_else(|| bad("true or false"))?
@@ -155,6 +201,7 @@ impl Config {
                 }
                 ("storage", "upload_dir") => c.upload_dir = PathBuf::from(value),
                 ("storage", "seed_dir") => c.seed_dir = PathBuf::from(value),
+                ("storage", "backup_dir") => c.backup_dir = PathBuf::from(value),
                 ("storage", "max_upload_bytes") => {
                     c.max_upload_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
                 }
@@ -164,8 +211,19 @@ impl Config {
                 ("storage", "upload_ttl_hours") => {
                     c.upload_ttl_hours = value.parse().map_err(|_| bad("a number of hours"))?
                 }
+                ("console", "novnc_dir") => c.novnc_dir = PathBuf::from(value),
+                ("console", "token_ttl_seconds") => {
+                    c.console_token_ttl_seconds = value
+                        .parse()
+                        .ok()
+                        .filter(|s| (1..=3600).contains(s))
+                        .ok_or_else(|| bad("a number of seconds from 1 to 3600"))?
+                }
                 _ => bail!("unknown setting [{section}] {key}"),
             }
+        }
+        if c.tls_cert.is_some() != c.tls_key.is_some() {
+            bail!("[server] tls_cert and tls_key are set together, or neither");
         }
         Ok(c)
     }
@@ -268,6 +326,23 @@ domain_type = qemu
             Config::default(),
             "the example shows the defaults"
         );
+    }
+
+    #[test]
+    fn tls_settings() {
+        let text = "[server]\ntls_cert = /etc/vapor/cert.pem\ntls_key = /etc/vapor/key.pem\nallow_insecure = yes\n";
+        let c = Config::from_values(&parse_ini(text).unwrap()).unwrap();
+        assert_eq!(c.tls_cert, Some(PathBuf::from("/etc/vapor/cert.pem")));
+        assert_eq!(c.tls_key, Some(PathBuf::from("/etc/vapor/key.pem")));
+        assert!(c.allow_insecure);
+        let d = Config::default();
+        assert_eq!(
+            (d.tls_cert, d.tls_key, d.allow_insecure),
+            (None, None, false)
+        );
+        let half = "[server]\ntls_cert = /etc/vapor/cert.pem\n";
+        let err = Config::from_values(&parse_ini(half).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("tls_key"), "{err}");
     }
 
     #[test]

@@ -174,8 +174,68 @@ impl DeviceBackend for DisabledHypervisor {
     }
 }
 
-impl BackupBackend for DisabledHypervisor {}
+impl BackupBackend for DisabledHypervisor {
+    fn begin_backup(&self, _: &str, _: &BackupJobSpec) -> Result<()> {
+        disabled()
+    }
+    fn backup_job(&self, _: &str) -> Result<BackupJobState> {
+        disabled()
+    }
+    fn abort_backup(&self, _: &str) -> Result<()> {
+        disabled()
+    }
+    fn checkpoint_capable_disks(&self, _: &str) -> Result<Vec<String>> {
+        disabled()
+    }
+    fn list_checkpoints(&self, _: &str) -> Result<Vec<String>> {
+        disabled()
+    }
+    fn delete_checkpoint(&self, _: &str, _: &str) -> Result<()> {
+        disabled()
+    }
+    fn domain_definition(&self, _: &str) -> Result<DomainDefinition> {
+        disabled()
+    }
+    fn restore_disk_image(&self, _: &[String], _: &str) -> Result<()> {
+        disabled()
+    }
+}
 
-impl HotplugBackend for DisabledHypervisor {}
+impl HotplugBackend for DisabledHypervisor {
+    fn set_hotplug_maximums(&self, _: &str, _: u32, _: u64) -> Result<()> {
+        disabled()
+    }
+    fn hotplug_vcpus(&self, _: &str, _: u32) -> Result<HotplugState> {
+        disabled()
+    }
+    fn hotplug_memory(&self, _: &str, _: u64) -> Result<HotplugState> {
+        disabled()
+    }
+    fn attach_disk(&self, _: &str, _: &DiskSpec) -> Result<()> {
+        disabled()
+    }
+    fn detach_disk(&self, _: &str, _: &str) -> Result<HotplugState> {
+        disabled()
+    }
+    fn attach_interface(&self, _: &str, _: &InterfaceSpec) -> Result<()> {
+        disabled()
+    }
+    fn detach_interface(&self, _: &str, _: &str) -> Result<HotplugState> {
+        disabled()
+    }
+    fn list_usb_devices(&self) -> Result<Vec<UsbDevice>> {
+        disabled()
+    }
+    fn attach_usb_device(&self, _: &str, _: &UsbHostdev) -> Result<()> {
+        disabled()
+    }
+    fn detach_usb_device(&self, _: &str, _: &UsbHostdev) -> Result<HotplugState> {
+        disabled()
+    }
+}
 
-impl ConsoleBackend for DisabledHypervisor {}
+impl ConsoleBackend for DisabledHypervisor {
+    fn consoles(&self, _: &str) -> Result<Vec<ConsoleEndpoint>> {
+        disabled()
+    }
+}

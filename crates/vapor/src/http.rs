@@ -5,6 +5,13 @@
 //! validation errors, and axum answers 404/405/413/415 the same way. The
 //! [`envelope_errors`] middleware rewrites each such reply into the API's
 //! error envelope, so that every error a client sees has the same shape.
+//!
+//! A request passes, outermost first: the request log; the audit log
+//! ([`crate::audit`]), which records mutations once their response is known;
+//! the envelope rewriting; the token gate ([`require_token`]: 401 without a
+//! valid token, 403 outside the token's scope), which runs before any body is
+//! read; the body limits; and the routes (the console WebSocket, else the
+//! generated router). The console page's static files sit outside the gate.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,18 +24,29 @@ use axum::Router;
 use http::{header, HeaderValue, StatusCode};
 use vapor_core::api::{error_envelope, VaporApi};
 use vapor_core::app::Vapor;
+use vapor_core::auth::{Principal, Scope};
 
 /// The whole service: the generated routes, the envelope rewriting, limits and logging.
 pub fn router(app: Arc<Vapor>, limits: BodyLimits) -> Router {
-    vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(
-        VaporApi::new(app.clone()),
-    )
-    // Bodies are limited per request by `limit_bodies`, not by one global size.
-    .layer(DefaultBodyLimit::disable())
-    .layer(middleware::from_fn_with_state(limits, limit_bodies))
-    .layer(middleware::from_fn_with_state(app, require_token))
-    .layer(middleware::from_fn(envelope_errors))
-    .layer(middleware::from_fn(log_requests))
+    let generated =
+        vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(
+            VaporApi::new(app.clone()),
+        );
+    // The console WebSocket route comes ahead of the generated router, which
+    // cannot upgrade connections; every other request falls through to it.
+    let api = crate::console_ws::routes(app.clone())
+        .fallback_service(generated)
+        // Bodies are limited per request by `limit_bodies`, not by one global size.
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(limits, limit_bodies))
+        .layer(middleware::from_fn_with_state(app.clone(), require_token));
+    // The console page and its files are the same for everyone and need no
+    // token (the console token the page carries is the credential): outside the gate.
+    crate::console_page::routes(app.clone())
+        .merge(api)
+        .layer(middleware::from_fn(envelope_errors))
+        .layer(middleware::from_fn_with_state(app, crate::audit::record))
+        .layer(middleware::from_fn(log_requests))
 }
 
 /// Whether a request is served without a token: the health check, TUS discovery
@@ -42,9 +60,44 @@ fn is_public(method: &http::Method, path: &str) -> bool {
             && path.ends_with("/console/ws"))
 }
 
-/// Rejects requests without a valid token before anything reads their body, so
-/// that an unauthenticated client learns nothing but 401.
-async fn require_token(State(app): State<Arc<Vapor>>, request: Request, next: Next) -> Response {
+/// Reads only admin tokens may make: the audit log, and console sessions
+/// (`GET .../virtualmachines/{id}/console`), whose keystrokes reach the guest.
+fn is_admin_only(path: &str) -> bool {
+    path == "/api/v1/audit"
+        || path
+            .strip_prefix("/api/v1/virtualization/virtualmachines/")
+            .and_then(|rest| rest.strip_suffix("/console"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// Why a token's scope does not allow a request, or `None` when it does: a
+/// read token may only GET (HEAD, OPTIONS), and neither read the audit log
+/// nor open a console.
+fn scope_refusal(principal: &Principal, method: &http::Method, path: &str) -> Option<String> {
+    if !principal.scope.allows(method) {
+        return Some(format!(
+            "token '{}' has scope {}; {method} needs an admin token",
+            principal.token_name, principal.scope
+        ));
+    }
+    if principal.scope != Scope::Admin && is_admin_only(path) {
+        return Some(format!(
+            "token '{}' has scope {}; {path} needs an admin token",
+            principal.token_name, principal.scope
+        ));
+    }
+    None
+}
+
+/// Rejects requests without a valid token (401), and requests their token's
+/// scope does not allow (403), before anything reads their body, so that such a
+/// client learns nothing else. The token's [`Principal`] goes with the request
+/// and with its response, where the audit log reads it.
+async fn require_token(
+    State(app): State<Arc<Vapor>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if is_public(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
@@ -54,25 +107,41 @@ async fn require_token(State(app): State<Arc<Vapor>>, request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .and_then(vapor_core::auth::bearer_token)
         .map(str::to_owned);
-    let allowed = match token {
-        None => false,
+    let principal = match token {
+        None => None,
         Some(token) => {
             let db = app.db().clone();
-            matches!(
-                tokio::task::spawn_blocking(move || vapor_core::auth::authenticate(&db, &token))
-                    .await,
-                Ok(Ok(_))
-            )
+            match tokio::task::spawn_blocking(move || vapor_core::auth::authenticate(&db, &token))
+                .await
+            {
+                Ok(Ok(principal)) => Some(principal),
+                Ok(Err(vapor_core::Error::Unauthorized)) => None,
+                Ok(Err(err)) => {
+                    tracing::error!(error = %err, "token check failed");
+                    None
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "token check panicked");
+                    None
+                }
+            }
         }
     };
-    if allowed {
-        next.run(request).await
-    } else {
-        Response::builder()
+    let Some(principal) = principal else {
+        return Response::builder()
             .status(StatusCode::UNAUTHORIZED)
             .body(Body::empty())
-            .unwrap_or_default()
+            .unwrap_or_default();
+    };
+    if let Some(message) = scope_refusal(&principal, request.method(), request.uri().path()) {
+        let mut response = error_reply(StatusCode::FORBIDDEN, &message);
+        response.extensions_mut().insert(principal);
+        return response;
     }
+    request.extensions_mut().insert(principal.clone());
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(principal);
+    response
 }
 
 /// How large a request body may be.

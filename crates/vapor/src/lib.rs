@@ -5,7 +5,10 @@
 //! `vapor-libvirt`'s. The conformance tests build the same service through
 //! [`build`] and [`http::router`] that `vapor serve` runs.
 
+mod audit;
 pub mod config;
+mod console_page;
+mod console_ws;
 mod disabled;
 pub mod http;
 
@@ -49,46 +52,141 @@ pub fn build(config: &Config, hypervisor: Arc<dyn Hypervisor>) -> Result<Arc<Vap
         iso_pool: config.iso_pool.clone(),
         upload_dir: config.upload_dir.clone(),
         seed_dir: config.seed_dir.clone(),
+        backup_dir: config.backup_dir.clone(),
         max_upload_bytes: config.max_upload_bytes,
         upload_ttl: std::time::Duration::from_secs(config.upload_ttl_hours.saturating_mul(3600)),
+        console_token_ttl: std::time::Duration::from_secs(config.console_token_ttl_seconds),
+        novnc_dir: config.novnc_dir.clone(),
         ..Settings::default()
     };
     Ok(Vapor::new(hypervisor, Arc::new(db), settings)?)
 }
 
 /// Serves the API until SIGTERM or Ctrl-C, then finishes the requests in flight.
+///
+/// With `[server] tls_cert` and `tls_key` it serves HTTPS (rustls) and reloads
+/// both files on SIGHUP. Without them it serves plain HTTP, and refuses to
+/// start on an address other than loopback unless `allow_insecure` is set:
+/// tokens would cross the network in clear text.
 pub async fn serve(config: Config) -> Result<()> {
+    let addr = format!("{}:{}", config.host, config.port);
+    let listener = std::net::TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::load(cert, key).await?),
+        _ => None,
+    };
+    if tls.is_none() && !local.ip().is_loopback() {
+        if !config.allow_insecure {
+            anyhow::bail!(
+                "refusing to serve plain HTTP on {local}, which is not a loopback address: \
+                 bearer tokens would cross the network unencrypted. Set [server] tls_cert and \
+                 tls_key to serve HTTPS, or [server] allow_insecure = true to accept the risk"
+            );
+        }
+        tracing::warn!(address = %local, "serving plain HTTP beyond loopback ([server] allow_insecure = true)");
+    }
     let hypervisor = connect_backend(&config)?;
     let app = build(&config, hypervisor)?;
     app.start_background_tasks();
     let router = http::router(app, http::BodyLimits::from(&config));
-    let addr = format!("{}:{}", config.host, config.port);
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    tracing::info!(address = %listener.local_addr()?, uri = %config.libvirt_uri, "vapor is serving /api/v1");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Signals are taken over before the service says it is up, so that a
+    // signal sent as soon as it is up is never handled by the default action.
+    let shutdown = shutdown_signal()?;
+    let reload = match (&tls, &config.tls_cert, &config.tls_key) {
+        (Some(tls), Some(cert), Some(key)) => Some(tls::reload_on_sighup(
+            tls.clone(),
+            cert.clone(),
+            key.clone(),
+        )?),
+        _ => None,
+    };
+    let mode = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(address = %local, %mode, uri = %config.libvirt_uri, "vapor is serving /api/v1");
+    match (tls, reload) {
+        (Some(tls), Some(reload)) => {
+            tokio::spawn(reload);
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+            });
+            axum_server::from_tcp_rustls(listener, tls)?
+                .handle(handle)
+                .serve(router.into_make_service())
+                .await?;
+        }
+        _ => {
+            axum::serve(tokio::net::TcpListener::from_std(listener)?, router)
+                .with_graceful_shutdown(shutdown)
+                .await?;
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+mod tls {
+    use std::path::{Path, PathBuf};
+
+    use anyhow::{Context, Result};
+    use axum_server::tls_rustls::RustlsConfig;
+
+    /// Loads the PEM certificate chain and key.
+    pub async fn load(cert: &Path, key: &Path) -> Result<RustlsConfig> {
+        // One crypto provider for the process, chosen here rather than by
+        // whichever dependency asks first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        RustlsConfig::from_pem_file(cert, key)
+            .await
+            .with_context(|| {
+                format!(
+                    "loading the TLS certificate {} and key {}",
+                    cert.display(),
+                    key.display()
+                )
+            })
     }
-    tracing::info!("shutting down");
+
+    /// Takes over SIGHUP at once; the future reloads the certificate and key
+    /// on every SIGHUP. A pair that fails to load is logged and the previous
+    /// one stays in use.
+    pub fn reload_on_sighup(
+        config: RustlsConfig,
+        cert: PathBuf,
+        key: PathBuf,
+    ) -> Result<impl std::future::Future<Output = ()>> {
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("listening for SIGHUP")?;
+        Ok(async move {
+            while hup.recv().await.is_some() {
+                match config.reload_from_pem_file(&cert, &key).await {
+                    Ok(()) => {
+                        tracing::info!(cert = %cert.display(), "reloaded the TLS certificate")
+                    }
+                    Err(err) => tracing::error!(
+                        error = %err,
+                        cert = %cert.display(),
+                        "could not reload the TLS certificate; keeping the previous one"
+                    ),
+                }
+            }
+        })
+    }
+}
+
+/// Takes over SIGTERM and SIGINT (Ctrl-C) at once; the future ends when one arrives.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+        tracing::info!("shutting down");
+    })
 }

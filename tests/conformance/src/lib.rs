@@ -253,6 +253,12 @@ impl TestServer {
         self.dir.path()
     }
 
+    /// Creates another token with this name and scope; the server's own
+    /// [`TestServer::token`] is an admin token called `conformance`.
+    pub fn create_token(&self, name: &str, scope: vapor_core::auth::Scope) -> String {
+        vapor_core::auth::create_token_with(self.app.db(), name, scope, None).expect("token")
+    }
+
     /// A VM name unique to this server: removed when the server is dropped.
     pub fn name(&self, suffix: &str) -> String {
         format!("{}-{suffix}", self.prefix)

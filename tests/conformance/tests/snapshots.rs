@@ -166,7 +166,7 @@ async fn capabilities_of_a_qcow2_vm() {
     assert_eq!(disks[0]["size_bytes"], 1i64 << 30);
     assert!(disks[0]["path"].as_str().unwrap().ends_with(".qcow2"));
     assert!(c["warnings"].is_array() && c["recommendations"].is_array());
-    // No agent channel: the capabilities say how to get one.
+    // No agent answers on the channel: the capabilities say how to get one.
     assert!(
         c["recommendations"]
             .as_array()

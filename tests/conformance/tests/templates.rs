@@ -419,7 +419,7 @@ async fn vm_from_template_with_overrides() {
     assert_eq!(vm["disks"][0]["capacity_bytes"], 3 * GIB);
     assert_eq!(
         vm["networks"],
-        json!([{"type": "user", "source": null, "model": "rtl8139", "mac": "52:54:00:ab:cd:01"}])
+        json!([{"type": "user", "source": null, "model": "rtl8139", "mac": "52:54:00:ab:cd:01", "ip_addresses": null}])
     );
     assert_eq!(vm["graphics"][0]["type"], "spice");
 

@@ -372,7 +372,7 @@ async fn create_options_are_read_back_from_the_domain() {
     assert_eq!(cdrom["readonly"], true);
     assert_eq!(
         vm["networks"],
-        json!([{"type": "user", "source": null, "model": "e1000", "mac": "52:54:00:12:34:56"}])
+        json!([{"type": "user", "source": null, "model": "e1000", "mac": "52:54:00:12:34:56", "ip_addresses": null}])
     );
     let kinds: Vec<_> = vm["graphics"]
         .as_array()

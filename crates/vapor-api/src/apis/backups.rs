@@ -18,6 +18,8 @@ pub enum BackupCreateResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -36,6 +38,8 @@ pub enum BackupDeleteResponse {
     Status204_DeletedWithItsFiles,
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -68,10 +72,14 @@ pub enum BackupRestoreResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unprocessable (well formed, but not possible here).
+    Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -103,6 +111,7 @@ pub trait Backups<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::Error
         cookies: &CookieJar,
         claims: &Self::Claims,
         path_params: &models::BackupDeletePathParams,
+        query_params: &models::BackupDeleteQueryParams,
     ) -> Result<BackupDeleteResponse, E>;
 
     /// BackupList - GET /api/v1/virtualization/virtualmachines/{id}/backups

@@ -14,10 +14,14 @@ use crate::{models, types::*};
 pub enum VmConsoleConnectResponse {
     /// Switching to the WebSocket protocol.
     Status101_SwitchingToTheWebSocketProtocol,
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
+    /// Conflict (the object's state or another request).
+    Status409_Conflict(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -30,6 +34,8 @@ pub enum VmConsoleGetResponse {
     Status200_HowToConnect(models::ConsoleSessionEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).

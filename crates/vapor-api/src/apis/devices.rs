@@ -18,6 +18,8 @@ pub enum PciDeviceAttachResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -36,6 +38,8 @@ pub enum PciDeviceDetachResponse {
     Status200_Detached(models::PciAssignmentEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -66,6 +70,8 @@ pub enum VmHotplugResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).

@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod backups;
 pub mod console;
 pub mod devices;

@@ -32,6 +32,8 @@ pub enum SnapshotCreateResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -50,6 +52,8 @@ pub enum SnapshotDeleteResponse {
     Status204_Deleted,
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -94,6 +98,8 @@ pub enum SnapshotRevertResponse {
     Status200_Reverted(models::SnapshotRevertEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).

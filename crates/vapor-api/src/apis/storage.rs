@@ -18,6 +18,8 @@ pub enum PoolActionResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -36,6 +38,8 @@ pub enum PoolCreateResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
@@ -52,6 +56,8 @@ pub enum PoolDeleteResponse {
     Status204_StoppedAndUndefined,
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -96,6 +102,8 @@ pub enum VolumeCreateResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -112,6 +120,8 @@ pub enum VolumeDeleteResponse {
     Status204_Deleted,
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).

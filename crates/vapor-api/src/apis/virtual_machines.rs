@@ -20,6 +20,8 @@ pub enum VmActionResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -36,6 +38,8 @@ pub enum VmCloneResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -54,6 +58,8 @@ pub enum VmCreateResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -74,6 +80,8 @@ pub enum VmCreateEnhancedResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -94,6 +102,8 @@ pub enum VmDeleteResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
@@ -150,6 +160,8 @@ pub enum VmUpdateResponse {
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
+    /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
+    Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).

@@ -24,7 +24,8 @@ use crate::{
 pub fn new<I, A, E, C>(api_impl: I) -> Router
 where
     I: AsRef<A> + Clone + Send + Sync + 'static,
-    A: apis::backups::Backups<E, Claims = C>
+    A: apis::audit::Audit<E, Claims = C>
+        + apis::backups::Backups<E, Claims = C>
         + apis::console::Console<E, Claims = C>
         + apis::devices::Devices<E, Claims = C>
         + apis::isos::Isos<E, Claims = C>
@@ -45,6 +46,7 @@ where
 {
     // build our application with a route
     Router::new()
+        .route("/api/v1/audit", get(audit_list::<I, A, E, C>))
         .route("/api/v1/health", get(health_get::<I, A, E>))
         .route("/api/v1/operations", get(operation_list::<I, A, E, C>))
         .route(
@@ -215,6 +217,151 @@ where
         .with_state(api_impl)
 }
 
+#[tracing::instrument(skip_all)]
+fn audit_list_validation(
+    query_params: models::AuditListQueryParams,
+) -> std::result::Result<(models::AuditListQueryParams,), ValidationErrors> {
+    query_params.validate()?;
+
+    Ok((query_params,))
+}
+/// AuditList - GET /api/v1/audit
+#[tracing::instrument(skip_all)]
+async fn audit_list<I, A, E, C>(
+    method: Method,
+    TypedHeader(host): TypedHeader<Host>,
+    cookies: CookieJar,
+    headers: HeaderMap,
+    QueryExtra(query_params): QueryExtra<models::AuditListQueryParams>,
+    State(api_impl): State<I>,
+) -> Result<Response, StatusCode>
+where
+    I: AsRef<A> + Send + Sync,
+    A: apis::audit::Audit<E, Claims = C> + apis::ApiAuthBasic<Claims = C> + Send + Sync,
+    E: std::fmt::Debug + Send + Sync + 'static,
+{
+    // Authentication
+    let claims_in_auth_header = api_impl
+        .as_ref()
+        .extract_claims_from_auth_header(apis::BasicAuthKind::Bearer, &headers, "authorization")
+        .await;
+    let claims = None.or(claims_in_auth_header);
+    let Some(claims) = claims else {
+        return response_with_status_code_only(StatusCode::UNAUTHORIZED);
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || audit_list_validation(query_params))
+        .await
+        .unwrap();
+
+    let Ok((query_params,)) = validation else {
+        return Response::builder()
+            .status(StatusCode::BAD_REQUEST)
+            .body(Body::from(validation.unwrap_err().to_string()))
+            .map_err(|_| StatusCode::BAD_REQUEST);
+    };
+
+    let result = api_impl
+        .as_ref()
+        .audit_list(&method, &host, &cookies, &claims, &query_params)
+        .await;
+
+    let resp = match result {
+        Ok(rsp) => match rsp {
+            apis::audit::AuditListResponse::Status200_AuditEntries(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::audit::AuditListResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::audit::AuditListResponse::Status401_Unauthorized(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::audit::AuditListResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+        },
+        Err(why) => {
+            // Application code returned an error. This should not happen, as the implementation should
+            // return a valid response.
+            return api_impl
+                .as_ref()
+                .handle_error(&method, &host, &cookies, why)
+                .await;
+        }
+    };
+
+    resp.map_err(|e| {
+        error!(error = ?e);
+        StatusCode::INTERNAL_SERVER_ERROR
+    })
+}
+
 #[derive(validator::Validate)]
 #[allow(dead_code)]
 struct BackupCreateBodyValidator<'a> {
@@ -339,6 +486,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::backups::BackupCreateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::backups::BackupCreateResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -435,10 +601,18 @@ where
 #[tracing::instrument(skip_all)]
 fn backup_delete_validation(
     path_params: models::BackupDeletePathParams,
-) -> std::result::Result<(models::BackupDeletePathParams,), ValidationErrors> {
+    query_params: models::BackupDeleteQueryParams,
+) -> std::result::Result<
+    (
+        models::BackupDeletePathParams,
+        models::BackupDeleteQueryParams,
+    ),
+    ValidationErrors,
+> {
     path_params.validate()?;
+    query_params.validate()?;
 
-    Ok((path_params,))
+    Ok((path_params, query_params))
 }
 /// BackupDelete - DELETE /api/v1/virtualization/virtualmachines/backups/{backup_id}
 #[tracing::instrument(skip_all)]
@@ -448,6 +622,7 @@ async fn backup_delete<I, A, E, C>(
     cookies: CookieJar,
     headers: HeaderMap,
     Path(path_params): Path<models::BackupDeletePathParams>,
+    QueryExtra(query_params): QueryExtra<models::BackupDeleteQueryParams>,
     State(api_impl): State<I>,
 ) -> Result<Response, StatusCode>
 where
@@ -466,11 +641,12 @@ where
     };
 
     #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || backup_delete_validation(path_params))
-        .await
-        .unwrap();
+    let validation =
+        tokio::task::spawn_blocking(move || backup_delete_validation(path_params, query_params))
+            .await
+            .unwrap();
 
-    let Ok((path_params,)) = validation else {
+    let Ok((path_params, query_params)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -479,7 +655,14 @@ where
 
     let result = api_impl
         .as_ref()
-        .backup_delete(&method, &host, &cookies, &claims, &path_params)
+        .backup_delete(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &path_params,
+            &query_params,
+        )
         .await;
 
     let resp = match result {
@@ -492,6 +675,25 @@ where
             apis::backups::BackupDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::backups::BackupDeleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -844,6 +1046,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::backups::BackupRestoreResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::backups::BackupRestoreResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -866,6 +1087,25 @@ where
             apis::backups::BackupRestoreResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::backups::BackupRestoreResponse::Status422_Unprocessable(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(422);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -975,6 +1215,25 @@ where
                 let mut response = response.status(101);
                 response.body(Body::empty())
             }
+            apis::console::VmConsoleConnectResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::console::VmConsoleConnectResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -997,6 +1256,25 @@ where
             apis::console::VmConsoleConnectResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::console::VmConsoleConnectResponse::Status409_Conflict(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(409);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -1140,6 +1418,25 @@ where
             apis::console::VmConsoleGetResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::console::VmConsoleGetResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -1354,6 +1651,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::devices::PciDeviceAttachResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::devices::PciDeviceAttachResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -1521,6 +1837,25 @@ where
             apis::devices::PciDeviceDetachResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::devices::PciDeviceDetachResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -1857,6 +2192,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::devices::VmHotplugResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::devices::VmHotplugResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -2010,6 +2364,25 @@ where
             apis::isos::IsoDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::isos::IsoDeleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -2338,6 +2711,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::isos::IsoRegisterResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::isos::IsoRegisterResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -2486,6 +2878,25 @@ where
             apis::isos::IsoUploadCancelResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::isos::IsoUploadCancelResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -2651,6 +3062,25 @@ where
             apis::isos::IsoUploadCompleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::isos::IsoUploadCompleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -2951,6 +3381,25 @@ where
             apis::isos::IsoUploadCreateResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::isos::IsoUploadCreateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -3764,6 +4213,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::isos::IsoUploadPatchResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::isos::IsoUploadPatchResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -3984,6 +4452,25 @@ where
             apis::migration::MigrationStartResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::migration::MigrationStartResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -4399,6 +4886,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::networks::NetworkActionResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::networks::NetworkActionResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -4590,6 +5096,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::networks::NetworkCreateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::networks::NetworkCreateResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
@@ -4724,6 +5249,25 @@ where
             apis::networks::NetworkDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::networks::NetworkDeleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -5335,6 +5879,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::operations::OperationCancelResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::operations::OperationCancelResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -5912,6 +6475,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::snapshots::SnapshotCreateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::snapshots::SnapshotCreateResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -6065,6 +6647,25 @@ where
             apis::snapshots::SnapshotDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::snapshots::SnapshotDeleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -6535,6 +7136,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::snapshots::SnapshotRevertResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::snapshots::SnapshotRevertResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -6714,6 +7334,25 @@ where
             apis::storage::PoolActionResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::storage::PoolActionResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -6921,6 +7560,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::storage::PoolCreateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::storage::PoolCreateResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
@@ -7069,6 +7727,25 @@ where
             apis::storage::PoolDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::storage::PoolDeleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -7549,6 +8226,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::storage::VolumeCreateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::storage::VolumeCreateResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -7683,6 +8379,25 @@ where
             apis::storage::VolumeDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::storage::VolumeDeleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -8287,6 +9002,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::templates::TemplateCreateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::templates::TemplateCreateResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
@@ -8421,6 +9155,25 @@ where
             apis::templates::TemplateDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::templates::TemplateDeleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -8904,6 +9657,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::templates::TemplateUpdateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::templates::TemplateUpdateResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -9060,6 +9832,25 @@ where
             apis::templates::VmCreateFromTemplateResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::templates::VmCreateFromTemplateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -9311,6 +10102,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::virtual_machines::VmActionResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::virtual_machines::VmActionResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -9473,6 +10283,25 @@ where
             apis::virtual_machines::VmCloneResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmCloneResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -9667,6 +10496,25 @@ where
             apis::virtual_machines::VmCreateResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmCreateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -9896,6 +10744,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::virtual_machines::VmCreateEnhancedResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::virtual_machines::VmCreateEnhancedResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
@@ -10083,6 +10950,25 @@ where
             apis::virtual_machines::VmDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmDeleteResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -10683,6 +11569,25 @@ where
             apis::virtual_machines::VmUpdateResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmUpdateResponse::Status403_Forbidden(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(403);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers

@@ -19,6 +19,7 @@ use serde::{de::Error as _, Deserialize, Serialize};
 pub enum BackupCreateError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
@@ -31,6 +32,7 @@ pub enum BackupCreateError {
 #[serde(untagged)]
 pub enum BackupDeleteError {
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -53,8 +55,10 @@ pub enum BackupListError {
 pub enum BackupRestoreError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -100,16 +104,8 @@ pub async fn backup_create(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::OperationEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::OperationEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::OperationEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::OperationEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -122,12 +118,15 @@ pub async fn backup_create(
     }
 }
 
+/// Deletes the backup's files and its record, and the checkpoint it left in libvirt. A backup that later incremental backups build on is not deleted (409 `BACKUP_HAS_DEPENDENTS`) unless `cascade` is true, which deletes those dependants too, newest first. A running backup is 409: cancel its operation first.
 pub async fn backup_delete(
     configuration: &configuration::Configuration,
     backup_id: &str,
+    cascade: Option<bool>,
 ) -> Result<(), Error<BackupDeleteError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_backup_id = backup_id;
+    let p_query_cascade = cascade;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/backups/{backup_id}",
@@ -138,6 +137,9 @@ pub async fn backup_delete(
         .client
         .request(reqwest::Method::DELETE, &uri_str);
 
+    if let Some(ref param_value) = p_query_cascade {
+        req_builder = req_builder.query(&[("cascade", &param_value.to_string())]);
+    }
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
     }
@@ -199,16 +201,8 @@ pub async fn backup_list(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::BackupListEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::BackupListEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::BackupListEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::BackupListEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -259,16 +253,8 @@ pub async fn backup_restore(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::OperationEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::OperationEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::OperationEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::OperationEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;

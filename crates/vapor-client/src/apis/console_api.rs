@@ -17,8 +17,10 @@ use serde::{de::Error as _, Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VmConsoleConnectError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
+    Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -28,12 +30,14 @@ pub enum VmConsoleConnectError {
 #[serde(untagged)]
 pub enum VmConsoleGetError {
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
 
+/// The one-time token from `vm_console_get` is spent by the first request that presents it. Messages are binary frames carrying the console's bytes unchanged (RFB for `vnc`, SPICE for `spice`, the serial port's bytes for `serial`); text frames from the client are sent as their UTF-8 bytes. The subprotocol `binary` is accepted when the client offers it. The socket closes when the console's side closes, e.g. when the VM stops. 401 `CONSOLE_TOKEN_INVALID` for a missing, unknown, used, expired or another VM's token; 409 `VM_NOT_RUNNING` when the VM stopped since the token was issued, `NO_SUCH_CONSOLE` when the console has no address this host can reach, `CONSOLE_UNREACHABLE` when nothing answers there; 400 without WebSocket upgrade headers.
 pub async fn vm_console_connect(
     configuration: &configuration::Configuration,
     id: &str,
@@ -73,6 +77,7 @@ pub async fn vm_console_connect(
     }
 }
 
+/// The VM must be running. Without `type`, the VM's first display (VNC or SPICE) is chosen, else its serial console. 409 `VM_NOT_RUNNING` for a VM that is not running, `NO_SUCH_CONSOLE` when it has no console of that type. The token is valid once, for this VM and console type, until `expires_at` (60 seconds by default, `[console] token_ttl_seconds`).
 pub async fn vm_console_get(
     configuration: &configuration::Configuration,
     id: &str,
@@ -114,16 +119,8 @@ pub async fn vm_console_get(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::ConsoleSessionEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::ConsoleSessionEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::ConsoleSessionEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::ConsoleSessionEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;

@@ -20,6 +20,7 @@ use tokio_util::codec::{BytesCodec, FramedRead};
 #[serde(untagged)]
 pub enum IsoDeleteError {
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -41,6 +42,7 @@ pub enum IsoListError {
 pub enum IsoRegisterError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -52,6 +54,7 @@ pub enum IsoRegisterError {
 #[serde(untagged)]
 pub enum IsoUploadCancelError {
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -63,6 +66,7 @@ pub enum IsoUploadCancelError {
 pub enum IsoUploadCompleteError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -75,6 +79,7 @@ pub enum IsoUploadCompleteError {
 pub enum IsoUploadCreateError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status413(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -123,6 +128,7 @@ pub enum IsoUploadOptionsError {
 pub enum IsoUploadPatchError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status410(models::ErrorEnvelope),
@@ -200,16 +206,8 @@ pub async fn iso_list(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::IsoListEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::IsoListEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::IsoListEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::IsoListEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -257,16 +255,8 @@ pub async fn iso_register(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::IsoEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::IsoEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::IsoEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::IsoEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -317,16 +307,8 @@ pub async fn iso_upload_cancel(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::IsoUploadEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::IsoUploadEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::IsoUploadEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::IsoUploadEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -377,16 +359,8 @@ pub async fn iso_upload_complete(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::IsoEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::IsoEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::IsoEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::IsoEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -447,16 +421,8 @@ pub async fn iso_upload_create(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::IsoUploadEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::IsoUploadEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::IsoUploadEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::IsoUploadEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -505,16 +471,8 @@ pub async fn iso_upload_get(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::IsoUploadEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::IsoUploadEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::IsoUploadEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::IsoUploadEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -599,16 +557,8 @@ pub async fn iso_upload_list(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::IsoUploadListEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::IsoUploadListEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::IsoUploadListEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::IsoUploadListEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;

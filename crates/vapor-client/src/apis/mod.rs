@@ -113,6 +113,7 @@ impl From<&str> for ContentType {
     }
 }
 
+pub mod audit_api;
 pub mod backups_api;
 pub mod console_api;
 pub mod devices_api;

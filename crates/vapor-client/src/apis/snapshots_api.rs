@@ -29,6 +29,7 @@ pub enum SnapshotCapabilitiesGetError {
 pub enum SnapshotCreateError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
@@ -41,6 +42,7 @@ pub enum SnapshotCreateError {
 #[serde(untagged)]
 pub enum SnapshotDeleteError {
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -72,6 +74,7 @@ pub enum SnapshotListError {
 #[serde(untagged)]
 pub enum SnapshotRevertError {
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -114,16 +117,8 @@ pub async fn snapshot_capabilities_get(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::SnapshotCapabilitiesEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotCapabilitiesEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::SnapshotCapabilitiesEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotCapabilitiesEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -178,16 +173,8 @@ pub async fn snapshot_create(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::SnapshotEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::SnapshotEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -283,16 +270,8 @@ pub async fn snapshot_get(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::SnapshotDetailEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotDetailEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::SnapshotDetailEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotDetailEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -341,16 +320,8 @@ pub async fn snapshot_list(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::SnapshotListEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotListEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::SnapshotListEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotListEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -405,16 +376,8 @@ pub async fn snapshot_revert(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::SnapshotRevertEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotRevertEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::SnapshotRevertEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::SnapshotRevertEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;

@@ -19,6 +19,7 @@ use serde::{de::Error as _, Deserialize, Serialize};
 pub enum VmActionError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -30,6 +31,7 @@ pub enum VmActionError {
 pub enum VmCloneError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -42,6 +44,7 @@ pub enum VmCloneError {
 pub enum VmCreateError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
@@ -55,6 +58,7 @@ pub enum VmCreateError {
 pub enum VmCreateEnhancedError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
@@ -68,6 +72,7 @@ pub enum VmCreateEnhancedError {
 pub enum VmDeleteError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -108,6 +113,7 @@ pub enum VmMetricsGetError {
 pub enum VmUpdateError {
     Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
+    Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
@@ -156,16 +162,8 @@ pub async fn vm_action(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::VmActionEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::VmActionEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::VmActionEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::VmActionEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -219,16 +217,8 @@ pub async fn vm_clone(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::OperationEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::OperationEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::OperationEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::OperationEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -276,16 +266,8 @@ pub async fn vm_create(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::VmCreatedEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::VmCreatedEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::VmCreatedEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::VmCreatedEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -336,16 +318,8 @@ pub async fn vm_create_enhanced(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::VmCreatedEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::VmCreatedEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::VmCreatedEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::VmCreatedEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -440,16 +414,8 @@ pub async fn vm_get(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::VmEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::VmEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::VmEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::VmEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -490,16 +456,8 @@ pub async fn vm_list(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::VmListEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::VmListEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::VmListEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::VmListEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -549,16 +507,8 @@ pub async fn vm_metrics_get(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::VmMetricsEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::VmMetricsEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::VmMetricsEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::VmMetricsEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;
@@ -610,16 +560,8 @@ pub async fn vm_update(
         let content = resp.text().await?;
         match content_type {
             ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
-            ContentType::Text => {
-                return Err(Error::from(serde_json::Error::custom(
-                    "Received `text/plain` content type response that cannot be converted to `models::VmUpdatedEnvelope`",
-                )));
-            }
-            ContentType::Unsupported(unknown_type) => {
-                return Err(Error::from(serde_json::Error::custom(format!(
-                    "Received `{unknown_type}` content type response that cannot be converted to `models::VmUpdatedEnvelope`"
-                ))));
-            }
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `models::VmUpdatedEnvelope`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `models::VmUpdatedEnvelope`")))),
         }
     } else {
         let content = resp.text().await?;

@@ -27,6 +27,9 @@ pub struct Backup {
     pub destination_path: String,
     #[serde(rename = "disks")]
     pub disks: Vec<models::BackupDisk>,
+    #[serde(rename = "skipped_disks")]
+    pub skipped_disks: Vec<models::BackupSkippedDisk>,
+    /// Every file of the backup (disk images, domain definition, manifest), in bytes, once completed.
     #[serde(
         rename = "size_bytes",
         default,
@@ -36,6 +39,7 @@ pub struct Backup {
     pub size_bytes: Option<Option<i64>>,
     #[serde(rename = "compression")]
     pub compression: models::BackupCompression,
+    /// The backup an incremental backup builds on.
     #[serde(
         rename = "parent_backup_id",
         default,
@@ -43,6 +47,14 @@ pub struct Backup {
         skip_serializing_if = "Option::is_none"
     )]
     pub parent_backup_id: Option<Option<String>>,
+    /// The libvirt checkpoint this backup made; the next incremental backup starts from it.
+    #[serde(
+        rename = "checkpoint",
+        default,
+        with = "::serde_with::rust::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub checkpoint: Option<Option<String>>,
     #[serde(
         rename = "operation_id",
         default,
@@ -88,6 +100,7 @@ impl Backup {
         status: models::BackupStatus,
         destination_path: String,
         disks: Vec<models::BackupDisk>,
+        skipped_disks: Vec<models::BackupSkippedDisk>,
         compression: models::BackupCompression,
         started_at: chrono::DateTime<chrono::FixedOffset>,
         retention_days: i32,
@@ -101,9 +114,11 @@ impl Backup {
             status,
             destination_path,
             disks,
+            skipped_disks,
             size_bytes: None,
             compression,
             parent_backup_id: None,
+            checkpoint: None,
             operation_id: None,
             description: None,
             started_at,

@@ -11,7 +11,8 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
-///
+/// BackupCompression : `zstd`: each disk image is compressed with zstd once the copy completes (`<target>.qcow2.zst`; checksums are of the compressed files) and decompressed by a restore. 422 `COMPRESSION_UNSUPPORTED` on a host without the `zstd` program.
+/// `zstd`: each disk image is compressed with zstd once the copy completes (`<target>.qcow2.zst`; checksums are of the compressed files) and decompressed by a restore. 422 `COMPRESSION_UNSUPPORTED` on a host without the `zstd` program.
 #[derive(Clone, Copy, Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Serialize, Deserialize)]
 pub enum BackupCompression {
     #[serde(rename = "none")]

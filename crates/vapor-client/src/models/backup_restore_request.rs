@@ -13,14 +13,19 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BackupRestoreRequest {
+    /// The backup to restore; the backups it builds on are applied first.
     #[serde(rename = "backup_id")]
     pub backup_id: String,
+    /// Defaults to the backed-up VM's name. A taken name is 409 unless `overwrite`.
     #[serde(rename = "new_vm_name", skip_serializing_if = "Option::is_none")]
     pub new_vm_name: Option<String>,
+    /// Replace the existing shut-off VM of that name; its old disks are removed once the restored VM is defined.
     #[serde(rename = "overwrite", skip_serializing_if = "Option::is_none")]
     pub overwrite: Option<bool>,
+    /// 422: backups hold disks only.
     #[serde(rename = "restore_memory", skip_serializing_if = "Option::is_none")]
     pub restore_memory: Option<bool>,
+    /// Where the restored disks are made; defaults to the overwritten VM's pool, else `default`.
     #[serde(rename = "storage_pool", skip_serializing_if = "Option::is_none")]
     pub storage_pool: Option<String>,
 }

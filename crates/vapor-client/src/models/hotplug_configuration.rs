@@ -11,7 +11,7 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
-/// HotplugConfiguration : One object for every resource type; which fields apply depends on `resource_type`: cpu: `vcpus`; memory: `memory` (MiB); disk: `source`, `target`, `bus`, `readonly`; network: `type`, `source`, `model`, `mac`; usb: `vendor_id`, `product_id`.
+/// HotplugConfiguration : One object for every resource type; which fields apply depends on `resource_type` and `action`, and a field that does not apply is refused (400): - cpu add|remove: `vcpus`, the VM's vCPU count after the change (above the current   count for `add`, below it for `remove`; at most the VM's `max_vcpus`). - memory add|remove: `memory`, the VM's memory in MiB after the change, set through   the balloon (above the current size for `add`, below it for `remove`; at most   the VM's `max_memory`). - disk add: `source` (required; the absolute path of an existing storage volume or   image file), `target` (default: the next free name on the bus), `bus` (default   `virtio`; `virtio` or `scsi`, the buses QEMU can hot-plug), `readonly`.   disk remove: `target` or `source`. - network add: `type` (default `network`), `source` (default `default` for   `network`; required for `bridge` and `direct`), `model` (default `virtio`), `mac`   (default: a generated locally administered address). network remove: `mac`. - usb add|remove: `vendor_id` and `product_id` of a host USB device (`0x` optional).
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HotplugConfiguration {
     #[serde(rename = "vcpus", skip_serializing_if = "Option::is_none")]
@@ -40,7 +40,7 @@ pub struct HotplugConfiguration {
 }
 
 impl HotplugConfiguration {
-    /// One object for every resource type; which fields apply depends on `resource_type`: cpu: `vcpus`; memory: `memory` (MiB); disk: `source`, `target`, `bus`, `readonly`; network: `type`, `source`, `model`, `mac`; usb: `vendor_id`, `product_id`.
+    /// One object for every resource type; which fields apply depends on `resource_type` and `action`, and a field that does not apply is refused (400): - cpu add|remove: `vcpus`, the VM's vCPU count after the change (above the current   count for `add`, below it for `remove`; at most the VM's `max_vcpus`). - memory add|remove: `memory`, the VM's memory in MiB after the change, set through   the balloon (above the current size for `add`, below it for `remove`; at most   the VM's `max_memory`). - disk add: `source` (required; the absolute path of an existing storage volume or   image file), `target` (default: the next free name on the bus), `bus` (default   `virtio`; `virtio` or `scsi`, the buses QEMU can hot-plug), `readonly`.   disk remove: `target` or `source`. - network add: `type` (default `network`), `source` (default `default` for   `network`; required for `bridge` and `direct`), `model` (default `virtio`), `mac`   (default: a generated locally administered address). network remove: `mac`. - usb add|remove: `vendor_id` and `product_id` of a host USB device (`0x` optional).
     pub fn new() -> HotplugConfiguration {
         HotplugConfiguration {
             vcpus: None,

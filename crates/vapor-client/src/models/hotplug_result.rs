@@ -11,8 +11,10 @@
 use crate::models;
 use serde::{Deserialize, Serialize};
 
+/// HotplugResult : What the change did. The running VM and its definition are both changed. `details.state` is `completed` when the running VM has taken the change, or `pending` when a removal waits for the guest to release the device or vCPU (a guest without an OS never does): the definition no longer has it, the running VM keeps it until the guest lets go or the VM stops. A memory change is `pending` while the guest's balloon driver has not reached the new size (a guest without one never does); the definition has the new size. Other `details` name the device: `target`, `source`, `bus`, `mac`, `type`, `model`, `vendor_id`, `product_id`, `vcpus`, `memory` (MiB).
 #[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HotplugResult {
+    /// The VM's UUID.
     #[serde(rename = "vm_id")]
     pub vm_id: String,
     #[serde(rename = "resource_type")]
@@ -26,6 +28,7 @@ pub struct HotplugResult {
 }
 
 impl HotplugResult {
+    /// What the change did. The running VM and its definition are both changed. `details.state` is `completed` when the running VM has taken the change, or `pending` when a removal waits for the guest to release the device or vCPU (a guest without an OS never does): the definition no longer has it, the running VM keeps it until the guest lets go or the VM stops. A memory change is `pending` while the guest's balloon driver has not reached the new size (a guest without one never does); the definition has the new size. Other `details` name the device: `target`, `source`, `bus`, `mac`, `type`, `model`, `vendor_id`, `product_id`, `vcpus`, `memory` (MiB).
     pub fn new(
         vm_id: String,
         resource_type: models::HotplugResourceType,

@@ -20,6 +20,12 @@ pub struct VmCreateEnhancedRequest {
     pub memory: i64,
     #[serde(rename = "vcpus")]
     pub vcpus: i32,
+    /// The most vCPUs the VM can have while it runs (hotplug); at least `vcpus`. Default `vcpus`.
+    #[serde(rename = "max_vcpus", skip_serializing_if = "Option::is_none")]
+    pub max_vcpus: Option<i32>,
+    /// MiB: the most memory the balloon can give the VM while it runs; at least `memory`. Default `memory`.
+    #[serde(rename = "max_memory", skip_serializing_if = "Option::is_none")]
+    pub max_memory: Option<i64>,
     #[serde(rename = "disks", skip_serializing_if = "Option::is_none")]
     pub disks: Option<Vec<models::DiskCreateConfig>>,
     /// An absolute path, an ISO name or an ISO id.
@@ -51,6 +57,8 @@ impl VmCreateEnhancedRequest {
             name,
             memory,
             vcpus,
+            max_vcpus: None,
+            max_memory: None,
             disks: None,
             iso_path: None,
             storage_pool: None,

@@ -21,6 +21,12 @@ pub struct VmCreateRequest {
     pub memory: i64,
     #[serde(rename = "vcpus")]
     pub vcpus: i32,
+    /// The most vCPUs the VM can have while it runs (hotplug); at least `vcpus`. Default `vcpus`.
+    #[serde(rename = "max_vcpus", skip_serializing_if = "Option::is_none")]
+    pub max_vcpus: Option<i32>,
+    /// MiB: the most memory the balloon can give the VM while it runs; at least `memory`. Default `memory`.
+    #[serde(rename = "max_memory", skip_serializing_if = "Option::is_none")]
+    pub max_memory: Option<i64>,
     /// GiB: a new qcow2 volume in `storage_pool`.
     #[serde(rename = "disk_size", skip_serializing_if = "Option::is_none")]
     pub disk_size: Option<i64>,
@@ -48,6 +54,8 @@ impl VmCreateRequest {
             name,
             memory,
             vcpus,
+            max_vcpus: None,
+            max_memory: None,
             disk_size: None,
             disk_path: None,
             iso_path: None,

@@ -37,6 +37,14 @@ pub struct VmNetwork {
         skip_serializing_if = "Option::is_none"
     )]
     pub mac: Option<Option<String>>,
+    /// The addresses the guest has on this NIC (matched by MAC), as its QEMU guest agent reports them. Only the VM detail (`vm_get`) asks the agent; elsewhere, and while the VM is not running or no agent answers, this is null. An empty list: the agent answered and the guest has no address there.
+    #[serde(
+        rename = "ip_addresses",
+        default,
+        with = "::serde_with::rust::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ip_addresses: Option<Option<Vec<models::VmIpAddress>>>,
 }
 
 impl VmNetwork {
@@ -46,6 +54,7 @@ impl VmNetwork {
             source: None,
             model: None,
             mac: None,
+            ip_addresses: None,
         }
     }
 }

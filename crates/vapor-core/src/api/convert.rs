@@ -2,13 +2,20 @@
 
 use chrono::{DateTime, Utc};
 use vapor_api::models;
-use vapor_hypervisor::{ChangeScope, Domain, DomainState};
+use vapor_hypervisor::{ChangeScope, Domain, DomainState, GuestInterface};
 
 use super::nullable;
 use crate::db::OperationRow;
 use crate::operations::OperationStatus;
 
 pub fn vm(d: &Domain) -> models::Vm {
+    vm_with_guest(d, None)
+}
+
+/// The VM, with each NIC's addresses taken from the guest's interface of
+/// the same MAC (`guest`: what the guest agent reported, `None` without an
+/// answer).
+pub fn vm_with_guest(d: &Domain, guest: Option<&[GuestInterface]>) -> models::Vm {
     models::Vm {
         uuid: uuid::Uuid::parse_str(&d.uuid).unwrap_or_default(),
         name: d.name.clone(),
@@ -52,6 +59,9 @@ pub fn vm(d: &Domain) -> models::Vm {
                 source: nullable(nic.source.clone()),
                 model: nullable(nic.model.clone()),
                 mac: nullable(nic.mac.clone()),
+                ip_addresses: nullable(
+                    guest.map(|guest| guest_addresses(guest, nic.mac.as_deref())),
+                ),
             })
             .collect(),
         graphics: d
@@ -65,6 +75,27 @@ pub fn vm(d: &Domain) -> models::Vm {
             })
             .collect(),
     }
+}
+
+/// The addresses of the guest interface with this MAC; none when the guest
+/// has no such interface (or the NIC has no MAC).
+fn guest_addresses(guest: &[GuestInterface], mac: Option<&str>) -> Vec<models::VmIpAddress> {
+    let Some(mac) = mac else { return Vec::new() };
+    guest
+        .iter()
+        .filter(|iface| {
+            iface
+                .mac
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(mac))
+        })
+        .flat_map(|iface| &iface.addresses)
+        .map(|a| models::VmIpAddress {
+            family: a.family.clone(),
+            address: a.address.clone(),
+            prefix: i32::try_from(a.prefix).unwrap_or(i32::MAX),
+        })
+        .collect()
 }
 
 pub fn vm_state(state: DomainState) -> models::VmState {

@@ -1,4 +1,4 @@
-//! PCI passthrough. Hotplug is not built yet.
+//! PCI passthrough and hotplug.
 
 use async_trait::async_trait;
 use axum_extra::extract::CookieJar;
@@ -6,10 +6,12 @@ use headers::Host;
 use http::Method;
 use vapor_api::apis::devices::*;
 use vapor_api::models;
-use vapor_hypervisor::{PciDevice, PciDeviceClass};
+use vapor_hypervisor::{DiskBus, InterfaceKind, PciDevice, PciDeviceClass};
 
 use super::{nullable, success, VaporApi};
-use crate::app::{PciAttach, VfioDisplay};
+use crate::app::{
+    HotplugAction, HotplugConfig, HotplugRequest, HotplugResource, PciAttach, VfioDisplay,
+};
 use crate::auth::Principal;
 use crate::error::Error;
 
@@ -46,6 +48,46 @@ fn device(d: &PciDevice) -> models::PciDevice {
         driver: nullable(d.driver.clone()),
         is_available: d.assigned_to.is_none(),
         assigned_to_vm: nullable(d.assigned_to.clone()),
+    }
+}
+
+fn hotplug_request(body: &models::HotplugRequest) -> HotplugRequest {
+    let c = &body.configuration;
+    HotplugRequest {
+        resource: match body.resource_type {
+            models::HotplugResourceType::Cpu => HotplugResource::Cpu,
+            models::HotplugResourceType::Memory => HotplugResource::Memory,
+            models::HotplugResourceType::Disk => HotplugResource::Disk,
+            models::HotplugResourceType::Network => HotplugResource::Network,
+            models::HotplugResourceType::Usb => HotplugResource::Usb,
+        },
+        action: match body.action {
+            models::HotplugAction::Add => HotplugAction::Add,
+            models::HotplugAction::Remove => HotplugAction::Remove,
+        },
+        config: HotplugConfig {
+            vcpus: c.vcpus.map(u32::from),
+            memory_mib: c.memory,
+            source: c.source.clone(),
+            target: c.target.clone(),
+            bus: c.bus.map(|b| match b {
+                models::DiskBus::Virtio => DiskBus::Virtio,
+                models::DiskBus::Scsi => DiskBus::Scsi,
+                models::DiskBus::Sata => DiskBus::Sata,
+                models::DiskBus::Ide => DiskBus::Ide,
+            }),
+            readonly: c.readonly,
+            kind: c.r_type.map(|t| match t {
+                models::NetworkType::Network => InterfaceKind::Network,
+                models::NetworkType::Bridge => InterfaceKind::Bridge,
+                models::NetworkType::Direct => InterfaceKind::Direct,
+                models::NetworkType::User => InterfaceKind::User,
+            }),
+            model: c.model.map(|m| m.to_string()),
+            mac: c.mac.clone(),
+            vendor_id: c.vendor_id.clone(),
+            product_id: c.product_id.clone(),
+        },
     }
 }
 
@@ -154,11 +196,21 @@ impl Devices<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
-        _path_params: &models::VmHotplugPathParams,
-        _body: &models::HotplugRequest,
+        path: &models::VmHotplugPathParams,
+        body: &models::HotplugRequest,
     ) -> Result<VmHotplugResponse, Error> {
-        Err(Error::NotImplemented {
-            operation: "vm_hotplug",
-        })
+        let out = self.app.hotplug(&path.id, hotplug_request(body)).await?;
+        let (status, error) = success();
+        Ok(VmHotplugResponse::Status200_Done(models::HotplugEnvelope {
+            status,
+            data: models::HotplugResult {
+                vm_id: out.vm.uuid,
+                resource_type: body.resource_type,
+                action: body.action,
+                message: out.message,
+                details: out.details.into_iter().collect(),
+            },
+            error,
+        }))
     }
 }

@@ -114,6 +114,12 @@ mod tests {
             (Error::NotImplemented { operation: "x" }, 501),
             (Error::Unauthorized, 401),
             (
+                Error::Forbidden {
+                    message: "read".into(),
+                },
+                403,
+            ),
+            (
                 Error::Hypervisor {
                     context: "start".into(),
                     source: HypervisorError::operation_invalid("running"),

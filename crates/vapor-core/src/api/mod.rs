@@ -12,6 +12,9 @@
 //!
 //! Handlers stay thin: no backend calls, no validation beyond type conversion.
 
+mod audit;
+mod backups;
+mod console;
 mod convert;
 mod devices;
 mod error_response;
@@ -19,7 +22,6 @@ mod isos;
 mod metrics;
 mod migration;
 mod networks;
-mod not_implemented;
 mod operations;
 mod snapshots;
 mod storage;
@@ -37,7 +39,7 @@ use vapor_api::types::Nullable;
 use crate::app::Vapor;
 use crate::auth::{self, Principal};
 
-pub use error_response::error_envelope;
+pub use error_response::{error_envelope, error_response};
 
 /// Implements every generated API trait. Cheap to clone.
 #[derive(Clone)]

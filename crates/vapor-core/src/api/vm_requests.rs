@@ -4,7 +4,8 @@ use vapor_api::models;
 use vapor_hypervisor::{DiskBus, DiskCache, DiskFormat, Firmware, GraphicsKind, InterfaceKind};
 
 use crate::app::{
-    CloudInit, DiskRequest, DiskSource, GraphicsRequest, NicRequest, VmCreate, VmCreateEnhanced,
+    CloudInit, DiskRequest, DiskSource, GraphicsRequest, Maximums, NicRequest, VmCreate,
+    VmCreateEnhanced,
 };
 use crate::error::Error;
 
@@ -27,6 +28,14 @@ pub fn vm_create(body: &models::VmCreateRequest) -> Result<VmCreateEnhanced, Err
     let mut enhanced = basic.into_enhanced()?;
     enhanced.cloud_init = body.cloud_init.as_ref().map(cloud_init);
     Ok(enhanced)
+}
+
+/// The room for hotplug a create request asks for.
+pub fn maximums(max_vcpus: Option<u16>, max_memory: Option<u64>) -> Maximums {
+    Maximums {
+        vcpus: max_vcpus.map(u32::from),
+        memory_mib: max_memory,
+    }
 }
 
 pub fn vm_create_enhanced(

@@ -45,12 +45,12 @@ impl VirtualMachines<Error> for VaporApi {
         _claims: &Principal,
         path: &models::VmGetPathParams,
     ) -> Result<VmGetResponse, Error> {
-        let vm = self.app.get_vm(&path.id).await?;
+        let (vm, guest) = self.app.get_vm_detail(&path.id).await?;
         let (status, error) = success();
         Ok(VmGetResponse::Status200_TheVirtualMachine(
             models::VmEnvelope {
                 status,
-                data: convert::vm(&vm),
+                data: convert::vm_with_guest(&vm, guest.as_deref()),
                 error,
             },
         ))
@@ -66,7 +66,10 @@ impl VirtualMachines<Error> for VaporApi {
     ) -> Result<VmCreateResponse, Error> {
         let vm = self
             .app
-            .create_vm_enhanced(vm_requests::vm_create(body)?)
+            .create_vm_with_maximums(
+                vm_requests::vm_create(body)?,
+                vm_requests::maximums(body.max_vcpus, body.max_memory),
+            )
             .await?;
         let (status, error) = success();
         Ok(VmCreateResponse::Status201_Created(
@@ -210,7 +213,10 @@ impl VirtualMachines<Error> for VaporApi {
     ) -> Result<VmCreateEnhancedResponse, Error> {
         let vm = self
             .app
-            .create_vm_enhanced(vm_requests::vm_create_enhanced(body)?)
+            .create_vm_with_maximums(
+                vm_requests::vm_create_enhanced(body)?,
+                vm_requests::maximums(body.max_vcpus, body.max_memory),
+            )
             .await?;
         let (status, error) = success();
         Ok(VmCreateEnhancedResponse::Status201_Created(

@@ -5,7 +5,10 @@
 //! up after partial failures, and return backend types; the `api` module turns
 //! those into wire models.
 
+mod backup;
+mod console;
 mod device;
+mod hotplug;
 mod iso;
 mod locks;
 mod metrics;
@@ -26,7 +29,10 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::operations::Operations;
 
+pub use backup::{BackupCreate, BackupKind, BackupRestore, Compression};
+pub use console::{ConsoleConnection, ConsoleSession, CONSOLE_TOKEN_INVALID, NO_SUCH_CONSOLE};
 pub use device::{PciAttach, VfioDisplay};
+pub use hotplug::{HotplugAction, HotplugConfig, HotplugOutcome, HotplugRequest, HotplugResource};
 pub use iso::{UploadLimits, ISO_POOL, TUS_VERSION};
 pub use locks::{Locks, MutationGuard};
 pub use metrics::{MemoryUsedSource, VmMetrics, VM_NOT_RUNNING};
@@ -40,11 +46,12 @@ pub use template::{
     CloudConfig, CloudUser, FeaturesPatch, TemplateCreate, TemplateNic, TemplateUpdate,
     VmFromTemplate,
 };
+pub(crate) use vm::validate_name_like;
 pub use vm::{
     GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmUpdate, VmUpdateOutcome,
     RESERVED_VM_NAMES,
 };
-pub use vm_create::{CloudInit, DiskRequest, DiskSource, VmCreateEnhanced};
+pub use vm_create::{CloudInit, DiskRequest, DiskSource, Maximums, VmCreateEnhanced};
 
 /// Which libvirt domain type new VMs get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,6 +98,13 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// How long an unfinished upload is kept.
     pub upload_ttl: std::time::Duration,
+    /// Where backups are written (`[storage] backup_dir`); a backup's
+    /// `destination_path` must be inside it.
+    pub backup_dir: std::path::PathBuf,
+    /// How long a console token is valid after it is issued.
+    pub console_token_ttl: std::time::Duration,
+    /// Where Debian's `novnc` package put noVNC, which the console page loads.
+    pub novnc_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -105,6 +119,9 @@ impl Default for Settings {
             seed_dir: "/var/lib/vapor/seeds".into(),
             max_upload_bytes: 10 * 1024 * 1024 * 1024,
             upload_ttl: std::time::Duration::from_secs(24 * 3600),
+            backup_dir: "/var/lib/vapor/backups".into(),
+            console_token_ttl: std::time::Duration::from_secs(60),
+            novnc_dir: "/usr/share/novnc".into(),
         }
     }
 }
@@ -118,6 +135,8 @@ pub struct Vapor {
     settings: Settings,
     /// The last CPU sample of each VM, for usage rates.
     cpu_samples: metrics::Samples,
+    /// Outstanding one-time console tokens.
+    console_tokens: crate::console_tokens::ConsoleTokens,
 }
 
 impl Vapor {
@@ -135,11 +154,13 @@ impl Vapor {
                 "marked operations interrupted by a restart as failed"
             );
         }
+        backup::recover_interrupted_backups(hypervisor.as_ref(), &db)?;
         Ok(Arc::new(Vapor {
             hypervisor,
             db,
             operations,
             locks: Locks::default(),
+            console_tokens: crate::console_tokens::ConsoleTokens::new(settings.console_token_ttl),
             settings,
             cpu_samples: metrics::Samples::default(),
         }))
@@ -174,7 +195,7 @@ impl Vapor {
     }
 
     /// Starts the housekeeping that runs for the life of the service: expiring
-    /// unfinished uploads.
+    /// unfinished uploads, pruning backups past their retention.
     pub fn start_background_tasks(self: &Arc<Self>) {
         let app = Arc::downgrade(self);
         tokio::spawn(async move {
@@ -186,6 +207,9 @@ impl Vapor {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(count = n, "expired unfinished uploads"),
                     Err(e) => tracing::warn!(error = %e, "could not expire uploads"),
+                }
+                if let Err(e) = app.prune_expired_backups().await {
+                    tracing::warn!(error = %e, "could not prune expired backups");
                 }
             }
         });

@@ -301,11 +301,18 @@ pub fn capabilities(facts: &SnapshotFacts) -> SnapshotCapabilities {
     }
     match facts.guest_agent {
         GuestAgent::Connected => {}
-        GuestAgent::Disconnected if active => warnings.push(
-            "the guest agent channel exists but no agent is connected: file systems cannot be quiesced"
-                .to_owned(),
-        ),
-        GuestAgent::Disconnected => {}
+        GuestAgent::Disconnected => {
+            if active {
+                warnings.push(
+                    "the guest agent channel exists but no agent is connected: file systems cannot be quiesced"
+                        .to_owned(),
+                );
+            }
+            recommendations.push(
+                "no guest agent answers on the VM's channel (org.qemu.guest_agent.0): run qemu-guest-agent in the guest to quiesce file systems"
+                    .to_owned(),
+            );
+        }
         GuestAgent::Absent => recommendations.push(
             "add a guest agent channel (org.qemu.guest_agent.0) and run qemu-guest-agent in the guest to quiesce file systems"
                 .to_owned(),
@@ -934,6 +941,10 @@ mod tests {
         let c = capabilities(&f);
         assert!(!c.supports_quiesce);
         assert!(c.warnings.iter().any(|w| w.contains("no agent")));
+        assert!(c
+            .recommendations
+            .iter()
+            .any(|r| r.contains("run qemu-guest-agent")));
 
         let mut f = facts(DomainState::Shutoff, vec![disk("vda", "qcow2")]);
         f.persistent = false;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rand::Rng;
 use vapor_hypervisor::{
-    ChangeScope, DiskBus, DiskFormat, Domain, DomainState, Firmware, GraphicsKind,
+    ChangeScope, DiskBus, DiskFormat, Domain, DomainState, Firmware, GraphicsKind, GuestInterface,
     HypervisorErrorKind, InterfaceKind, PowerAction,
 };
 
@@ -153,6 +153,24 @@ impl Vapor {
         self.blocking(move |hv| hv.lookup_domain(&key))
             .await
             .map_err(|e| Error::from_hypervisor("looking up the virtual machine", KIND, id, e))
+    }
+
+    /// A VM with its guest's network interfaces as its guest agent reports
+    /// them; `None` when the VM is not running or no agent answers (a VM
+    /// without an agent is normal, so that is no error).
+    pub async fn get_vm_detail(&self, id: &str) -> Result<(Domain, Option<Vec<GuestInterface>>)> {
+        let vm = self.get_vm(id).await?;
+        if vm.state != DomainState::Running {
+            return Ok((vm, None));
+        }
+        let uuid = vm.uuid.clone();
+        match self.blocking(move |hv| hv.guest_interfaces(&uuid)).await {
+            Ok(guest) => Ok((vm, Some(guest))),
+            Err(e) => {
+                tracing::debug!(vm = %vm.name, error = %e, "no guest agent answer");
+                Ok((vm, None))
+            }
+        }
     }
 
     /// Creates a VM from the basic request: at most one disk, one NIC.
@@ -446,7 +464,9 @@ pub fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn validate_name_like(field: &'static str, value: &str) -> Result<()> {
+/// The name pattern of the API, `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`, for VMs,
+/// the pools and networks a request names, and API tokens.
+pub(crate) fn validate_name_like(field: &'static str, value: &str) -> Result<()> {
     let mut chars = value.chars();
     let ok = value.len() <= 64
         && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())

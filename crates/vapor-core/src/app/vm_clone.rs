@@ -2,7 +2,7 @@
 
 use vapor_hypervisor::{DiskBus, DiskCache, Domain, Firmware, GraphicsKind, InterfaceKind};
 
-use super::vm_create::{DiskRequest, DiskSource, VmCreateEnhanced};
+use super::vm_create::{DiskRequest, DiskSource, Maximums, VmCreateEnhanced};
 use super::{GraphicsRequest, NicRequest, Vapor};
 use crate::db::OperationRow;
 use crate::error::{Error, Result};
@@ -34,7 +34,13 @@ impl Vapor {
                 .unwrap_or_else(|| "default".to_owned()),
         };
         let request = clone_request(&source, name, &pool)?;
+        // The clone gets the source's room for hotplug too.
+        let maximums = Maximums {
+            vcpus: Some(source.max_vcpus),
+            memory_mib: Some(source.max_memory_mib),
+        };
         super::vm_create::validate(&request)?;
+        super::vm_create::validate_maximums(&request, maximums)?;
         let app = self.clone();
         let target = source.uuid.clone();
         self.operations.spawn(
@@ -43,7 +49,7 @@ impl Vapor {
             "copying disks",
             move |_handle| async move {
                 let _guard = guard;
-                app.create_vm_enhanced(request)
+                app.create_vm_with_maximums(request, maximums)
                     .await
                     .map(|_| ())
                     .map_err(OperationFailure::from)
@@ -162,8 +168,8 @@ fn clone_request(source: &Domain, name: &str, pool: &str) -> Result<VmCreateEnha
         .collect();
     Ok(VmCreateEnhanced {
         name: name.to_owned(),
-        memory_mib: source.max_memory_mib,
-        vcpus: source.max_vcpus,
+        memory_mib: source.memory_mib,
+        vcpus: source.vcpus,
         disks,
         iso_path,
         storage_pool: pool.to_owned(),

@@ -3,16 +3,18 @@
 //!
 //! Both create endpoints come here: the basic request is a special case of
 //! [`VmCreateEnhanced`]. The order is: validate everything, check the name,
-//! make the volumes and the cloud-init seed, define the domain, set autostart.
+//! make the volumes and the cloud-init seed, define the domain, set its
+//! maximum vCPUs and memory (room for hotplug) when they are above the
+//! current ones, set autostart.
 //! A failure at any step removes what the earlier steps made.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use vapor_hypervisor::{
-    BootDevice, DiskBus, DiskCache, DiskDevice, DiskFormat, DiskSpec, Domain, DomainSpec, Firmware,
-    GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind, InterfaceSpec, VaporMetadata,
-    VolumeSpec,
+    is_safe_volume_name, BootDevice, DiskBus, DiskCache, DiskDevice, DiskFormat, DiskSpec, Domain,
+    DomainSpec, Firmware, GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind,
+    InterfaceSpec, VaporMetadata, VolumeSpec,
 };
 
 use super::vm::{
@@ -32,6 +34,13 @@ pub enum DiskSource {
     Existing { path: String },
     /// A copy of this volume, made by libvirt in the storage pool.
     Clone { source_path: String },
+    /// A new volume `volume` of `capacity_bytes` in the storage pool, into
+    /// which a chain of backup images is written (the full backup's first).
+    Restore {
+        chain: Vec<String>,
+        capacity_bytes: u64,
+        volume: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +82,14 @@ pub struct VmCreateEnhanced {
     pub autostart: bool,
 }
 
+/// The room for hotplug a VM is created with: the most vCPUs and memory it
+/// can have while it runs. `None`: the current count (no room).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Maximums {
+    pub vcpus: Option<u32>,
+    pub memory_mib: Option<u64>,
+}
+
 /// What a create made so far, for undoing it.
 #[derive(Default)]
 struct Made {
@@ -81,11 +98,23 @@ struct Made {
 }
 
 impl Vapor {
-    pub async fn create_vm_enhanced(&self, mut req: VmCreateEnhanced) -> Result<Domain> {
+    /// Creates a VM without room for hotplug (its maximums are its current counts).
+    pub async fn create_vm_enhanced(&self, req: VmCreateEnhanced) -> Result<Domain> {
+        self.create_vm_with_maximums(req, Maximums::default()).await
+    }
+
+    /// Creates a VM whose maximum vCPUs and memory may be above its current
+    /// ones, so that hotplug can raise them while it runs.
+    pub async fn create_vm_with_maximums(
+        &self,
+        mut req: VmCreateEnhanced,
+        maximums: Maximums,
+    ) -> Result<Domain> {
         if let Some(iso) = &req.iso_path {
             req.iso_path = Some(self.resolve_iso(iso)?);
         }
         validate(&req)?;
+        validate_maximums(&req, maximums)?;
         if !req.pci_devices.is_empty() {
             if !host_has_iommu() {
                 return Err(Error::refused(
@@ -133,7 +162,7 @@ impl Vapor {
 
         let mut made = Made::default();
         match self
-            .build_and_define(&req, domain_type, arch, &existing_macs, &mut made)
+            .build_and_define(&req, maximums, domain_type, arch, &existing_macs, &mut made)
             .await
         {
             Ok(domain) => self.get_vm(&domain.uuid).await,
@@ -147,6 +176,7 @@ impl Vapor {
     async fn build_and_define(
         &self,
         req: &VmCreateEnhanced,
+        maximums: Maximums,
         domain_type: String,
         arch: String,
         existing_macs: &[String],
@@ -174,6 +204,24 @@ impl Vapor {
                         .await?;
                     made.volumes.push(volume.path.clone());
                     (volume.path, format)
+                }
+                DiskSource::Restore {
+                    chain,
+                    capacity_bytes,
+                    volume,
+                } => {
+                    let format = disk.format.unwrap_or(DiskFormat::Qcow2);
+                    let path = self
+                        .restore_disk_volume(
+                            &req.storage_pool,
+                            volume,
+                            *capacity_bytes,
+                            format,
+                            chain,
+                            &mut made.volumes,
+                        )
+                        .await?;
+                    (path, format)
                 }
                 DiskSource::Existing { path } => (
                     path.clone(),
@@ -279,6 +327,29 @@ impl Vapor {
                     Error::from_hypervisor("defining the virtual machine", KIND, &req.name, e)
                 })?
         };
+        let (max_vcpus, max_memory_mib) = (
+            maximums.vcpus.unwrap_or(req.vcpus),
+            maximums.memory_mib.unwrap_or(req.memory_mib),
+        );
+        if max_vcpus != req.vcpus || max_memory_mib != req.memory_mib {
+            // Room for hotplug: `<vcpu current=...>` and `<memory>` above `<currentMemory>`.
+            let uuid = domain.uuid.clone();
+            if let Err(e) = self
+                .blocking(move |hv| hv.set_hotplug_maximums(&uuid, max_vcpus, max_memory_mib))
+                .await
+            {
+                let uuid = domain.uuid.clone();
+                if let Err(undo) = self.blocking(move |hv| hv.undefine_domain(&uuid)).await {
+                    tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
+                }
+                return Err(Error::from_hypervisor(
+                    "setting the maximum vCPUs and memory",
+                    KIND,
+                    &req.name,
+                    e,
+                ));
+            }
+        }
         if req.autostart {
             let uuid = domain.uuid.clone();
             if let Err(e) = self.blocking(move |hv| hv.set_autostart(&uuid, true)).await {
@@ -479,18 +550,18 @@ fn volume_name(vm: &str, index: usize, format: DiskFormat) -> String {
 }
 
 /// Guest device names in use, handing out the next free one per bus prefix.
-struct Targets {
+pub(super) struct Targets {
     used: BTreeSet<String>,
 }
 
 impl Targets {
-    fn new(explicit: impl Iterator<Item = String>) -> Self {
+    pub(super) fn new(explicit: impl Iterator<Item = String>) -> Self {
         Targets {
             used: explicit.collect(),
         }
     }
 
-    fn next(&mut self, bus: DiskBus) -> String {
+    pub(super) fn next(&mut self, bus: DiskBus) -> String {
         let prefix = bus.target_prefix();
         let name = (0..26 * 27)
             .map(|i| format!("{prefix}{}", target_suffix(i)))
@@ -516,6 +587,30 @@ fn host_has_iommu() -> bool {
     std::fs::read_dir("/sys/kernel/iommu_groups")
         .map(|mut d| d.next().is_some())
         .unwrap_or(false)
+}
+
+/// Maximums at least the current counts, and in range.
+pub(super) fn validate_maximums(req: &VmCreateEnhanced, max: Maximums) -> Result<()> {
+    if let Some(v) = max.vcpus {
+        if v < req.vcpus || v > 256 {
+            return Err(Error::invalid(
+                "max_vcpus",
+                format!("max_vcpus is from vcpus ({}) to 256", req.vcpus),
+            ));
+        }
+    }
+    if let Some(m) = max.memory_mib {
+        if m < req.memory_mib || m > 4_194_304 {
+            return Err(Error::invalid(
+                "max_memory",
+                format!(
+                    "max_memory is in MiB, from memory ({}) to 4194304",
+                    req.memory_mib
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn validate(req: &VmCreateEnhanced) -> Result<()> {
@@ -545,6 +640,14 @@ pub(super) fn validate(req: &VmCreateEnhanced) -> Result<()> {
                 }
             }
             DiskSource::Create { .. } => {}
+            DiskSource::Restore { chain, volume, .. } => {
+                if chain.is_empty() || !is_safe_volume_name(volume) {
+                    return Err(Error::invalid(
+                        "disks",
+                        "a restored disk needs backup images and a volume name",
+                    ));
+                }
+            }
         }
         if let Some(target) = &disk.target {
             let prefix_ok = target.starts_with(disk.bus.target_prefix());

@@ -97,6 +97,17 @@ pub fn domain_xml(spec: &DomainSpec) -> Result<String, HypervisorError> {
     w.start("console", &[("type", "pty")])?;
     w.empty("target", &[("type", "serial"), ("port", "0")])?;
     w.end("console")?;
+    // The QEMU guest agent's channel, as virt-install adds it; libvirt
+    // chooses the socket's path.
+    w.start("channel", &[("type", "unix")])?;
+    w.empty(
+        "target",
+        &[
+            ("type", "virtio"),
+            ("name", super::snapshot::GUEST_AGENT_CHANNEL),
+        ],
+    )?;
+    w.end("channel")?;
     if spec.tpm {
         w.start("tpm", &[("model", "tpm-crb")])?;
         w.empty("backend", &[("type", "emulator"), ("version", "2.0")])?;
@@ -133,7 +144,7 @@ fn write_metadata(w: &mut XmlWriter, meta: &VaporMetadata) -> Result<(), Hypervi
     w.end("metadata")
 }
 
-fn write_disk(w: &mut XmlWriter, disk: &DiskSpec) -> Result<(), HypervisorError> {
+pub(crate) fn write_disk(w: &mut XmlWriter, disk: &DiskSpec) -> Result<(), HypervisorError> {
     let device = match disk.device {
         DiskDevice::Disk => "disk",
         DiskDevice::Cdrom => "cdrom",
@@ -164,7 +175,10 @@ fn write_disk(w: &mut XmlWriter, disk: &DiskSpec) -> Result<(), HypervisorError>
     w.end("disk")
 }
 
-fn write_interface(w: &mut XmlWriter, iface: &InterfaceSpec) -> Result<(), HypervisorError> {
+pub(crate) fn write_interface(
+    w: &mut XmlWriter,
+    iface: &InterfaceSpec,
+) -> Result<(), HypervisorError> {
     let kind = iface.kind.as_str();
     let source = iface.source.as_deref().filter(|s| !s.is_empty());
     if iface.kind != InterfaceKind::User && source.is_none() {

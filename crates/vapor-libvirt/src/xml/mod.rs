@@ -6,10 +6,13 @@
 //! writer escapes, after a check that it holds no character XML 1.0 cannot
 //! carry. Element and attribute names are always literals of this crate.
 
+pub(crate) mod backup;
 pub(crate) mod caps;
+pub(crate) mod console;
 pub(crate) mod device;
 pub mod domain_reader;
 pub mod domain_writer;
+pub(crate) mod hotplug;
 pub(crate) mod network;
 pub(crate) mod snapshot;
 pub(crate) mod storage;

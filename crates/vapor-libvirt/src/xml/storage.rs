@@ -108,6 +108,11 @@ pub(crate) fn volume_xml(spec: &VolumeSpec) -> Result<String, HypervisorError> {
     w.text_element("capacity", &[("unit", "bytes")], &capacity)?;
     w.start("target", &[])?;
     w.empty("format", &[("type", spec.format.as_str())])?;
+    if spec.format == vapor_hypervisor::DiskFormat::Qcow2 {
+        // qcow2 v3: libvirt otherwise makes v2 images, which cannot hold the
+        // persistent bitmaps that backup checkpoints are.
+        w.text_element("compat", &[], "1.1")?;
+    }
     w.end("target")?;
     w.end("volume")?;
     w.finish()

@@ -48,8 +48,15 @@ pub fn write_config_for(dir: &Path, port: u16, uri: &str) -> PathBuf {
 }
 
 pub fn create_token(config: &Path) -> String {
+    create_token_with(config, "ops", &[])
+}
+
+/// `vapor token create NAME ARGS...`: the printed token.
+pub fn create_token_with(config: &Path, name: &str, args: &[&str]) -> String {
     let out = vapor()
-        .args(["token", "create", "ops", "--config"])
+        .args(["token", "create", name])
+        .args(args)
+        .arg("--config")
         .arg(config)
         .output()
         .unwrap();
@@ -63,6 +70,11 @@ pub fn create_token(config: &Path) -> String {
 
 /// Starts `vapor serve` and returns once it says it is serving.
 pub fn serve(config: &Path) -> Child {
+    serve_logged(config).0
+}
+
+/// Starts `vapor serve`; returns once it says it is serving, with that log line.
+pub fn serve_logged(config: &Path) -> (Child, String) {
     let mut child = vapor()
         .args(["serve", "--config"])
         .arg(config)
@@ -87,7 +99,7 @@ pub fn serve(config: &Path) -> Child {
             sink.clear();
         }
     });
-    child
+    (child, line)
 }
 
 /// Sends `signal` and waits for the process to end; returns whether it exited successfully.

@@ -1,0 +1,352 @@
+//! A backup interrupted by a SIGKILL of the service is settled when the
+//! service starts again: the backup is recorded as failed, its partial
+//! files are removed, its checkpoint deleted, and the hypervisor's job, if it
+//! still runs, aborted. A backup can also be cancelled through its
+//! operation. Runs on the backend `VAPOR_TEST_BACKEND` names (the mock by
+//! default, whose backups are made slow with `VAPOR_MOCK_BACKUP_MS`; on
+//! QEMU the disk holds 2 GiB of data, so that the copy is still running when
+//! the service is killed right after it started). libvirt's test driver has
+//! no backups: there the test checks that nothing is left by the refusal.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
+use serde_json::{json, Value};
+
+/// Removes the test's VM (with its checkpoints and disk) from libvirt even
+/// when the test fails half-way.
+struct VmGuard {
+    uri: String,
+    name: String,
+}
+
+impl Drop for VmGuard {
+    fn drop(&mut self) {
+        if self.uri.starts_with("mock:") {
+            return;
+        }
+        for args in [
+            vec!["destroy", self.name.as_str()],
+            vec!["undefine", self.name.as_str(), "--checkpoints-metadata"],
+        ] {
+            let _ = virsh(&self.uri, &args);
+        }
+        // The disk Vapor made for it: `<name>.qcow2` in the default pool.
+        let volume = format!("{}.qcow2", self.name);
+        let _ = virsh(&self.uri, &["vol-delete", "--pool", "default", &volume]);
+    }
+}
+
+fn virsh(uri: &str, args: &[&str]) -> String {
+    let out = Command::new("virsh")
+        .args(["-c", uri])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The service's configuration, with backups under `dir/backups`.
+fn config(dir: &Path, port: u16, uri: &str) -> (PathBuf, PathBuf) {
+    let config = write_config_for(dir, port, uri);
+    let backups = dir.join("backups");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("backup_dir = {}\n", backups.display()));
+    std::fs::write(&config, text).unwrap();
+    (config, backups)
+}
+
+/// A running `vapor serve`, killed when dropped (also when a test fails).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Api {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let reply = req.send().await.unwrap();
+        let status = reply.status().as_u16();
+        let text = reply.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn backups(&self, vm: &str) -> Vec<Value> {
+        let (status, body) = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/virtualization/virtualmachines/{vm}/backups"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["data"]["backups"].as_array().unwrap().clone()
+    }
+
+    async fn operation(&self, id: &str) -> Value {
+        let (status, body) = self
+            .call(reqwest::Method::GET, &format!("/operations/{id}"), None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["data"].clone()
+    }
+
+    async fn wait(&self, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let op = self.operation(id).await;
+            if matches!(
+                op["status"].as_str(),
+                Some("succeeded" | "failed" | "cancelled")
+            ) {
+                return op;
+            }
+            assert!(Instant::now() < deadline, "operation {id} did not end");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Creates the VM (with 2 GiB of data on QEMU) and starts it; returns its disk.
+async fn running_vm(api: &Api, uri: &str, name: &str) -> String {
+    let size = if uri.starts_with("qemu") { 3 } else { 1 };
+    let (status, body) = api
+        .call(
+            reqwest::Method::POST,
+            "/virtualization/virtualmachines",
+            Some(
+                json!({"name": name, "memory": 128, "vcpus": 1, "disk_size": size,
+                        "graphics": [{"type": "none"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let disk = body["data"]["vm"]["disks"][0]["path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    if uri.starts_with("qemu") {
+        let out = Command::new("qemu-io")
+            .args([
+                "-f",
+                "qcow2",
+                "-c",
+                "write -P 0x5a 0 1G",
+                "-c",
+                "write -P 0x5a 1G 1G",
+            ])
+            .arg(&disk)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let (status, body) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/virtualization/virtualmachines/{name}/action"),
+            Some(json!({"action": "start"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    disk
+}
+
+#[test]
+fn a_backup_interrupted_by_a_kill_is_failed_and_cleaned_up_on_restart() {
+    // The mock's backup jobs take a minute: the kill lands in the middle.
+    std::env::set_var("VAPOR_MOCK_BACKUP_MS", "60000");
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let uri = backend_uri();
+    let (config, backups) = config(dir.path(), port, &uri);
+    let name = format!("vapor-rt-bk-{}", std::process::id());
+    let _vm = VmGuard {
+        uri: uri.clone(),
+        name: name.clone(),
+    };
+    let token = create_token(&config);
+    let api = Api {
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        token,
+        http: reqwest::Client::new(),
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+
+    let mut server = Server(serve(&config));
+    let started = rt.block_on(async {
+        running_vm(&api, &uri, &name).await;
+        api.call(
+            reqwest::Method::POST,
+            &format!("/virtualization/virtualmachines/{name}/backups"),
+            Some(json!({})),
+        )
+        .await
+    });
+    if uri == "test:///default" {
+        assert_eq!(started.0, 422, "{}", started.1);
+        assert_eq!(started.1["error"]["code"], "UNSUPPORTED");
+        stop(&mut server.0, "-KILL");
+        assert!(std::fs::read_dir(&backups)
+            .map(|d| d.count() == 0)
+            .unwrap_or(true));
+        return;
+    }
+    assert_eq!(started.0, 202, "{}", started.1);
+    let op_id = started.1["data"]["id"].as_str().unwrap().to_owned();
+    let backup = rt.block_on(api.backups(&name))[0].clone();
+    assert_eq!(backup["status"], "running");
+    let backup_dir = PathBuf::from(backup["destination_path"].as_str().unwrap());
+    assert!(backup_dir.is_dir());
+
+    // No graceful shutdown: the process dies while the copy runs.
+    stop(&mut server.0, "-KILL");
+    let job_after_kill = if uri.starts_with("qemu") {
+        virsh(&uri, &["domjobinfo", &name])
+    } else {
+        String::new()
+    };
+    eprintln!("job after the kill: {job_after_kill}");
+
+    let mut server = Server(serve(&config));
+    rt.block_on(async {
+        let listed = api.backups(&name).await;
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        let b = &listed[0];
+        assert_eq!(b["status"], "failed", "{b}");
+        assert!(
+            b["error_message"].as_str().unwrap().contains("stopped"),
+            "{b}"
+        );
+        assert!(b["completed_at"].is_string());
+        assert!(!backup_dir.exists(), "the partial files are removed");
+        let op = api.operation(&op_id).await;
+        assert_eq!(op["status"], "failed", "{op}");
+        assert_eq!(op["error"]["code"], "INTERRUPTED", "{op}");
+
+        if uri.starts_with("qemu") {
+            let job = virsh(&uri, &["domjobinfo", &name]);
+            assert!(job.contains("None"), "the backup job is gone: {job}");
+            let checkpoints = virsh(&uri, &["checkpoint-list", &name, "--name"]);
+            assert!(
+                checkpoints.trim().is_empty(),
+                "the checkpoint is deleted: {checkpoints}"
+            );
+            // The VM backs up again.
+            let (status, body) = api
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/virtualization/virtualmachines/{name}/backups"),
+                    Some(json!({})),
+                )
+                .await;
+            assert_eq!(status, 202, "{body}");
+            let done = api.wait(body["data"]["id"].as_str().unwrap()).await;
+            assert_eq!(done["status"], "succeeded", "{done}");
+        }
+        let failed = b["backup_id"].as_str().unwrap();
+        let (status, body) = api
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/virtualization/virtualmachines/backups/{failed}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 204, "{body}");
+    });
+    stop(&mut server.0, "-TERM");
+}
+
+#[test]
+fn a_cancelled_backup_leaves_nothing_behind() {
+    if backend_uri() != "mock:///default" {
+        // A QEMU backup of a small disk ends before a cancel could reach it.
+        return;
+    }
+    std::env::set_var("VAPOR_MOCK_BACKUP_MS", "60000");
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (config, _) = config(dir.path(), port, "mock:///default");
+    let token = create_token(&config);
+    let api = Api {
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        token,
+        http: reqwest::Client::new(),
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut server = Server(serve(&config));
+    rt.block_on(async {
+        let name = "cancel-me";
+        running_vm(&api, "mock:///default", name).await;
+        let (status, body) = api
+            .call(
+                reqwest::Method::POST,
+                &format!("/virtualization/virtualmachines/{name}/backups"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+        let op_id = body["data"]["id"].as_str().unwrap().to_owned();
+        // Another backup of the same VM waits its turn.
+        let (status, body) = api
+            .call(
+                reqwest::Method::POST,
+                &format!("/virtualization/virtualmachines/{name}/backups"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 409, "{body}");
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let running = api.operation(&op_id).await;
+        assert_eq!(running["status"], "running", "{running}");
+        assert!(
+            running["progress"]["processed"].as_i64().unwrap() > 0,
+            "{running}"
+        );
+        assert_eq!(running["progress"]["total"].as_i64().unwrap(), 1 << 30);
+        let b = api.backups(name).await[0].clone();
+        let id = b["backup_id"].as_str().unwrap().to_owned();
+        let (status, body) = api
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/virtualization/virtualmachines/backups/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 409, "a running backup is not deleted: {body}");
+        let (status, body) = api
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/operations/{op_id}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let done = api.wait(&op_id).await;
+        assert_eq!(done["status"], "cancelled", "{done}");
+        let b = api.backups(name).await[0].clone();
+        assert_eq!(b["status"], "failed", "{b}");
+        assert!(b["error_message"].as_str().unwrap().contains("cancelled"));
+        assert!(!Path::new(b["destination_path"].as_str().unwrap()).exists());
+    });
+    stop(&mut server.0, "-TERM");
+}
