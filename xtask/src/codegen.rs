@@ -164,16 +164,17 @@ fn generate(cli: &Path, root: &Path, target: &Target, out: &Path) -> Result<()> 
     Ok(())
 }
 
-/// The spec extension that makes a schema's server model reject unknown
-/// fields, which the generator does not do for `additionalProperties: false`.
-const STRICT_EXTENSION: &str = "x-deny-unknown-fields: true";
+/// A schema's own line that forbids fields it does not declare. The
+/// generator ignores it, so unknown fields would be dropped silently.
+const CLOSED_SCHEMA: &str = "      additionalProperties: false";
 
 /// Adds `#[serde(deny_unknown_fields)]` to the server model of every schema
-/// of the spec marked with [`STRICT_EXTENSION`].
+/// of the spec that is closed ([`CLOSED_SCHEMA`]), so that a request with a
+/// field the spec does not know is refused rather than half-understood.
 fn deny_unknown_fields(root: &Path, models: &Path) -> Result<()> {
     let spec = fs::read_to_string(root.join("spec/vapor.yaml"))?;
     let mut code = fs::read_to_string(models)?;
-    for name in strict_schemas(&spec) {
+    for name in closed_schemas(&spec) {
         let decl = format!("pub struct {name} {{");
         let at = code
             .find(&decl)
@@ -185,18 +186,28 @@ fn deny_unknown_fields(root: &Path, models: &Path) -> Result<()> {
 }
 
 /// The names of the schemas (`components/schemas`, four spaces deep) whose
-/// own lines include [`STRICT_EXTENSION`].
-fn strict_schemas(spec: &str) -> Vec<String> {
+/// own lines (six spaces deep) include [`CLOSED_SCHEMA`].
+fn closed_schemas(spec: &str) -> Vec<String> {
     let mut found = Vec::new();
+    let mut in_schemas = false;
     let mut current: Option<&str> = None;
     for line in spec.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if !line.trim().is_empty() && indent <= 2 {
+            in_schemas = line == "  schemas:";
+            current = None;
+            continue;
+        }
+        if !in_schemas {
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("    ") {
             if !rest.starts_with(' ') {
                 current = rest.strip_suffix(':');
                 continue;
             }
         }
-        if line.trim() == STRICT_EXTENSION {
+        if line.trim_end() == CLOSED_SCHEMA {
             if let Some(name) = current {
                 found.push(name.to_owned());
             }
@@ -283,11 +294,12 @@ mod tests {
     }
 
     #[test]
-    fn strict_schemas_are_found_by_their_extension() {
-        let spec = "paths:\n  /a:\n    post:\n      x-deny-unknown-fields: false\n\
-            components:\n  schemas:\n    Loose:\n      type: object\n\
-            \x20   Strict:\n      type: object\n      x-deny-unknown-fields: true\n\
+    fn closed_schemas_are_found_at_their_own_level() {
+        let spec = "paths:\n  /a:\n    post:\n      additionalProperties: false\n\
+            components:\n  schemas:\n    Open:\n      type: object\n\
+            \x20     properties:\n        a:\n          additionalProperties: false\n\
+            \x20   Closed:\n      type: object\n      additionalProperties: false\n\
             \x20     properties:\n        a: {type: string}\n";
-        assert_eq!(strict_schemas(spec), ["Strict"]);
+        assert_eq!(closed_schemas(spec), ["Closed"]);
     }
 }

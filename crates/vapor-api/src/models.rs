@@ -1880,6 +1880,7 @@ impl std::str::FromStr for BackupCompression {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct BackupCreateRequest {
     /// A directory under the configured backup root; defaults to the root.
     #[serde(rename = "destination_path")]
@@ -2581,6 +2582,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<BackupListEn
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct BackupRestoreRequest {
     /// The backup to restore; the backups it builds on are applied first.
     #[serde(rename = "backup_id")]
@@ -3074,6 +3076,7 @@ impl std::str::FromStr for ChangeScope {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct CloudInitConfig {
     #[serde(rename = "user_data")]
     #[validate(length(max = 65536), custom(function = "check_xss_string"))]
@@ -3239,6 +3242,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<CloudInitCon
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct CloudInitUser {
     #[serde(rename = "name")]
     #[validate(
@@ -3918,6 +3922,7 @@ impl std::str::FromStr for CopyStorage {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct DhcpConfig {
     #[serde(rename = "start")]
     #[validate(length(max = 64), custom(function = "check_xss_string"))]
@@ -4087,6 +4092,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<DhcpConfig> 
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct DhcpHost {
     #[serde(rename = "mac")]
     #[validate(
@@ -4968,6 +4974,7 @@ impl std::str::FromStr for DiskCache {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct DiskCreateConfig {
     #[serde(rename = "action")]
     #[validate(nested)]
@@ -5690,6 +5697,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<ErrorEnvelop
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct GraphicsConfig {
     #[serde(rename = "type")]
     #[validate(nested)]
@@ -7328,6 +7336,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<HotplugResul
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct IpRange {
     #[serde(rename = "address")]
     #[validate(length(max = 64), custom(function = "check_xss_string"))]
@@ -8320,6 +8329,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<IsoListEnvel
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct IsoRegisterRequest {
     /// An ISO file on the host, under a configured ISO root.
     #[serde(rename = "path")]
@@ -10443,6 +10453,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<MigrationEnv
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct MigrationRequest {
     #[serde(rename = "destination_host")]
     #[validate(length(min = 1, max = 255), custom(function = "check_xss_string"))]
@@ -10769,6 +10780,7 @@ impl std::str::FromStr for MigrationStatus {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct NetworkActionRequest {
     #[serde(rename = "action")]
     #[validate(nested)]
@@ -10956,6 +10968,7 @@ impl std::str::FromStr for NetworkActionType {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct NetworkAttachment {
     #[serde(rename = "type")]
     #[validate(nested)]
@@ -11143,6 +11156,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<NetworkAttac
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct NetworkCreateRequest {
     #[serde(rename = "name")]
     #[validate(
@@ -13413,6 +13427,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<PciAssignmen
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct PciAttachRequest {
     #[serde(rename = "device_id")]
     #[validate(length(max = 64), custom(function = "check_xss_string"))]
@@ -14483,6 +14498,7 @@ impl std::str::FromStr for PciDeviceType {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct PoolActionRequest {
     #[serde(rename = "action")]
     #[validate(nested)]
@@ -14674,6 +14690,7 @@ impl std::str::FromStr for PoolActionType {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct PoolCreateRequest {
     #[serde(rename = "name")]
     #[validate(
@@ -16281,6 +16298,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<SnapshotCapa
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct SnapshotCreateRequest {
     #[serde(rename = "name")]
     #[validate(
@@ -19260,6 +19278,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<Template> {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct TemplateCloudInit {
     #[serde(rename = "users")]
     #[validate(length(max = 16), nested)]
@@ -19454,6 +19473,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<TemplateClou
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct TemplateCreateRequest {
     #[serde(rename = "name")]
     #[validate(
@@ -20331,6 +20351,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<TemplateList
 /// Changes the fields given; at least one is required. `name` cannot change; `features` changes only the flags given. The result must keep each minimum at most its recommended value (checked against the stored values).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct TemplateUpdateRequest {
     #[serde(rename = "display_name")]
     #[validate(length(min = 1, max = 255), custom(function = "check_xss_string"))]
@@ -21645,6 +21666,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmActionEnve
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct VmActionRequest {
     #[serde(rename = "action")]
     #[validate(nested)]
@@ -22202,6 +22224,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmChange> {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct VmCloneRequest {
     #[serde(rename = "name")]
     #[validate(
@@ -22361,6 +22384,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmCloneReque
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct VmCreateEnhancedRequest {
     #[serde(rename = "name")]
     #[validate(
@@ -22695,6 +22719,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmCreateEnha
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct VmCreateRequest {
     /// Letters, digits, `.`, `_`, `-`; at most 64 characters.
     #[serde(rename = "name")]
@@ -24024,6 +24049,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmEnvelope> 
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct VmFeatures {
     #[serde(rename = "uefi")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -24200,6 +24226,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmFeatures> 
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct VmFromTemplateRequest {
     #[serde(rename = "template_id")]
     #[validate(range(min = 1u64))]
@@ -26350,6 +26377,7 @@ impl std::str::FromStr for VmState {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct VmUpdateRequest {
     /// MiB.
     #[serde(rename = "memory")]
@@ -26848,6 +26876,7 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<VmUpdatedEnv
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
 pub struct VolumeCreateRequest {
     #[serde(rename = "name")]
     #[validate(

@@ -207,6 +207,22 @@ async fn requests_that_cannot_be_served_are_refused_before_anything_starts() {
         reply.expect_error(400, "VALIDATION_ERROR");
         assert_eq!(reply.body["error"]["details"]["field"], "destination_path");
     }
+    // The original API's encryption fields are not offered: refused, so
+    // that no one believes an unencrypted backup to be encrypted.
+    let reply = backup(
+        &server,
+        &name,
+        json!({"encryption": "AES-256", "encryption_key": "secret"}),
+    )
+    .await;
+    reply.expect_error(400, "VALIDATION_ERROR");
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("encryption")),
+        "{}",
+        reply.body
+    );
     // A symbolic link inside the root that leads out of it.
     std::os::unix::fs::symlink(outside.path(), root.join("escape")).unwrap();
     backup(

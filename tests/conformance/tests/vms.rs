@@ -418,6 +418,8 @@ async fn bad_input_is_a_4xx_in_the_envelope() {
         with("graphics", json!([{"type": "vnc", "listen": "everywhere"}])),
         json!({"name": name, "vcpus": 1}),
         json!({"name": name, "memory": "lots", "vcpus": 1}),
+        // A field the spec does not declare is refused, not ignored.
+        with("cpu_model", json!("host-passthrough")),
     ];
     for body in cases {
         let reply = server.op("vm_create").json(body.clone()).send().await;
