@@ -1,0 +1,691 @@
+//! `vaporctl` against a live `vapor` server.
+//!
+//! The server is the workspace's `vapor` binary, found next to `vaporctl` in
+//! the target directory (`cargo build --workspace` builds both; run
+//! `cargo build -p vapor` first when testing this crate alone). It runs on
+//! the mock backend, or on the libvirt URI in `VAPOR_TEST_BACKEND`
+//! (`test:///default`, `qemu:///system`), with its state in a temporary
+//! directory. Every `vaporctl` run gets a temporary `HOME` and no `VAPOR_*`
+//! variables other than those a test sets.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const MIB: usize = 1024 * 1024;
+
+fn vapor_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_vaporctl")).with_file_name("vapor");
+    assert!(
+        path.exists(),
+        "{} is missing: build the server first (cargo build -p vapor)",
+        path.display()
+    );
+    path
+}
+
+fn backend_uri() -> String {
+    match std::env::var("VAPOR_TEST_BACKEND").as_deref() {
+        Ok(uri @ ("test:///default" | "qemu:///system")) => uri.to_owned(),
+        _ => "mock:///default".into(),
+    }
+}
+
+/// A name no other test (or earlier run on a shared libvirt) uses.
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "vctl-{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A running `vapor serve` with its own state; stopped when dropped.
+struct Server {
+    dir: tempfile::TempDir,
+    url: String,
+    token: String,
+    child: Child,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("backups")).unwrap();
+        let config = d.join("vapor.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nhost = 127.0.0.1\nport = {port}\n\n[database]\npath = {db}\n\n\
+                 [libvirt]\nuri = {uri}\n\n[storage]\niso_dir = {isos}\niso_pool =\n\
+                 upload_dir = {uploads}\nbackup_dir = {backups}\nmax_chunk_bytes = 8388608\n",
+                db = d.join("state/vapor.db").display(),
+                uri = backend_uri(),
+                isos = d.join("isos").display(),
+                uploads = d.join("uploads").display(),
+                backups = d.join("backups").display(),
+            ),
+        )
+        .unwrap();
+        let out = Command::new(vapor_binary())
+            .args(["token", "create", "ops", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+
+        let mut child = Command::new(vapor_binary())
+            .args(["serve", "--config"])
+            .arg(&config)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut line = String::new();
+        while !line.contains("vapor is serving") {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "vapor exited before serving"
+            );
+            assert!(Instant::now() < deadline, "vapor did not start");
+        }
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while stderr.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        std::fs::create_dir_all(d.join("home")).unwrap();
+        Server {
+            url: format!("http://127.0.0.1:{port}"),
+            token,
+            child,
+            dir,
+        }
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// `vaporctl` with no server settings at all.
+    fn bare(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vaporctl"));
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("VAPOR") {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env("HOME", self.home());
+        cmd
+    }
+
+    /// `vaporctl` with the server and token in the environment.
+    fn ctl(&self) -> Command {
+        let mut cmd = self.bare();
+        cmd.env("VAPOR_URL", &self.url)
+            .env("VAPOR_TOKEN", &self.token);
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.ctl().args(args).output().unwrap()
+    }
+
+    /// Runs and expects success; stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "vaporctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["--output", "json"]);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_vm_is_created_listed_started_stopped_and_deleted() {
+    let server = Server::start();
+    let name = unique("life");
+    let created = server.ok(&[
+        "vm", "create", "--name", &name, "--memory", "128", "--vcpus", "1",
+    ]);
+    assert!(created.contains(&name), "{created}");
+
+    // The table: a header, and the state in the STATE column.
+    let table = server.ok(&["vm", "list"]);
+    let header = table.lines().next().unwrap();
+    assert!(header.starts_with("NAME"), "{table}");
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("{name} listed: {table}"));
+    let state_at = header.find("STATE").unwrap();
+    assert!(
+        row[state_at..].starts_with("shutoff"),
+        "aligned: {header:?} / {row:?}"
+    );
+    assert!(!table.contains('\x1b'), "no colour when stdout is a pipe");
+
+    // JSON is the envelope's data.
+    let list = server.json(&["vm", "list"]);
+    let vms = list["vms"].as_array().unwrap();
+    assert_eq!(list["count"].as_u64().unwrap() as usize, vms.len());
+    let vm = vms.iter().find(|v| v["name"] == name.as_str()).unwrap();
+    assert_eq!(vm["memory"], 128);
+    let yaml = server.ok(&["vm", "get", &name, "--output", "yaml"]);
+    assert!(yaml.contains(&format!("name: {name}")), "{yaml}");
+
+    let got = server.json(&["vm", "get", &name]);
+    assert_eq!(got["uuid"], vm["uuid"]);
+    assert_eq!(got["vcpus"], 1);
+
+    server.ok(&["vm", "start", &name]);
+    assert_eq!(server.json(&["vm", "get", &name])["state"], "running");
+    let console = server.ok(&["vm", "console", &name]);
+    assert!(
+        console.starts_with(&format!("{}/console/{name}#token=", server.url)),
+        "{console}"
+    );
+    // On a terminal (a pseudo-terminal from util-linux's `script`), states are coloured.
+    let settings = server.ctl();
+    let mut tty = Command::new("script");
+    for (key, value) in settings.get_envs() {
+        match value {
+            Some(value) => tty.env(key, value),
+            None => tty.env_remove(key),
+        };
+    }
+    let shown = tty
+        .args([
+            "-qec",
+            &format!("'{}' vm list", env!("CARGO_BIN_EXE_vaporctl")),
+            "/dev/null",
+        ])
+        .output()
+        .expect("util-linux's script runs");
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("\x1b[32mrunning"), "{shown:?}");
+    let stopped = server.json(&["vm", "stop", &name, "--force"]);
+    assert_eq!(stopped["action"], "force_stop");
+    assert_eq!(server.json(&["vm", "get", &name])["state"], "shutoff");
+
+    server.ok(&["vm", "delete", &name]);
+    let gone = server.run(&["vm", "get", &name]);
+    assert_eq!(gone.status.code(), Some(3), "{}", stderr(&gone));
+    assert!(
+        stderr(&gone).starts_with("error: NOT_FOUND: "),
+        "{}",
+        stderr(&gone)
+    );
+}
+
+#[test]
+fn exit_codes_tell_not_found_conflict_and_usage_apart() {
+    let server = Server::start();
+    let unknown = server.run(&["vm", "get", &unique("nobody")]);
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(unknown.stdout.is_empty());
+
+    let name = unique("dup");
+    let create = [
+        "vm", "create", "--name", &name, "--memory", "128", "--vcpus", "1",
+    ];
+    server.ok(&create);
+    let again = server.run(&create);
+    assert_eq!(again.status.code(), Some(4), "{}", stderr(&again));
+    let text = stderr(&again);
+    let code = text
+        .strip_prefix("error: ")
+        .and_then(|t| t.split(':').next())
+        .unwrap_or_default();
+    assert!(
+        !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
+        "error: CODE: message, got {text:?}"
+    );
+
+    for args in [
+        &["vm", "create", "--name", "x"][..],
+        &["vm", "frobnicate"][..],
+        &["vm", "list", "--output", "xml"][..],
+        &["vm", "stop", "a", "--force=maybe"][..],
+    ] {
+        let out = server.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    // No server configured anywhere is a usage error too.
+    let nowhere = server.bare().args(["vm", "list"]).output().unwrap();
+    assert_eq!(nowhere.status.code(), Some(2), "{}", stderr(&nowhere));
+    assert!(stderr(&nowhere).contains("--url"), "{}", stderr(&nowhere));
+
+    // A rejected token is an API error.
+    let denied = server
+        .ctl()
+        .env("VAPOR_TOKEN", "vapor_wrong")
+        .args(["vm", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
+    assert!(
+        stderr(&denied).starts_with("error: "),
+        "{}",
+        stderr(&denied)
+    );
+    server.ok(&["vm", "delete", &name]);
+}
+
+#[test]
+fn settings_come_from_flag_then_environment_then_profile() {
+    let server = Server::start();
+    let config_dir = server.home().join(".config/vapor");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("client.toml"),
+        format!(
+            "default_profile = \"good\"\n\n[profiles.good]\nurl = \"{url}\"\ntoken = \"{token}\"\n\n\
+             [profiles.stale]\nurl = \"{url}/api/v1/\"\ntoken = \"vapor_stale\"\n",
+            url = server.url,
+            token = server.token
+        ),
+    )
+    .unwrap();
+    let code = |cmd: &mut Command| cmd.args(["vm", "list"]).output().unwrap();
+
+    // The default profile alone is enough.
+    let out = code(&mut server.bare());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A profile chosen by flag or environment replaces the default one.
+    let out = code(server.bare().args(["--profile", "stale"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = code(server.bare().env("VAPOR_PROFILE", "stale"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The environment's token beats the profile's, the flag beats both.
+    let out = code(
+        server
+            .bare()
+            .args(["--profile", "stale"])
+            .env("VAPOR_TOKEN", &server.token),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = code(server.bare().env("VAPOR_TOKEN", "vapor_wrong"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = code(
+        server
+            .bare()
+            .env("VAPOR_TOKEN", "vapor_wrong")
+            .args(["--token", &server.token]),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The same for the URL: a flag pointing nowhere is used even with a good profile.
+    let out = code(server.bare().args(["--url", "http://127.0.0.1:9"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // An unknown profile is a usage error.
+    let out = code(server.bare().args(["--profile", "missing"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
+}
+
+/// A file the server takes for an ISO 9660 image: the `CD001` signature at 0x8001.
+fn fake_iso(path: &Path, len: usize) -> Vec<u8> {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut data: Vec<u8> = (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    data[0x8001..0x8006].copy_from_slice(b"CD001");
+    std::fs::write(path, &data).unwrap();
+    data
+}
+
+#[test]
+fn an_interrupted_iso_upload_resumes_where_it_stopped() {
+    let server = Server::start();
+    let name = format!("{}.iso", unique("up"));
+    let file = server.dir.path().join(&name);
+    let data = fake_iso(&file, 3 * MIB + 123);
+    let expected: String = Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file_arg = file.to_str().unwrap();
+    let upload = |stop_after: Option<&str>| {
+        let mut cmd = server.ctl();
+        cmd.args([
+            "iso",
+            "upload",
+            file_arg,
+            "--chunk-size",
+            "1M",
+            "--output",
+            "json",
+        ]);
+        if let Some(n) = stop_after {
+            cmd.env("VAPORCTL_STOP_AFTER_CHUNKS", n);
+        }
+        cmd.output().unwrap()
+    };
+    let uploads = server.home().join(".cache/vapor/uploads");
+
+    let first = upload(Some("1"));
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("at byte 1048576 of"),
+        "{}",
+        stderr(&first)
+    );
+    assert_eq!(
+        std::fs::read_dir(&uploads).unwrap().count(),
+        1,
+        "upload remembered"
+    );
+
+    // The second run starts at the server's offset, not at zero.
+    let second = upload(Some("1"));
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("at byte 2097152 of"),
+        "{}",
+        stderr(&second)
+    );
+
+    let last = upload(None);
+    assert!(last.status.success(), "{}", stderr(&last));
+    let iso: Value = serde_json::from_slice(&last.stdout).unwrap();
+    assert_eq!(iso["name"], name.as_str());
+    assert_eq!(iso["size_bytes"], data.len());
+    assert_eq!(iso["checksum"], expected.as_str());
+    let stored = std::fs::read(iso["path"].as_str().unwrap()).unwrap();
+    assert!(stored == data, "the stored image is byte-identical");
+    assert_eq!(
+        std::fs::read_dir(&uploads).unwrap().count(),
+        0,
+        "state removed"
+    );
+
+    let list = server.json(&["iso", "list"]);
+    let matching = list["isos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["name"] == name.as_str())
+        .count();
+    assert_eq!(matching, 1, "{list}");
+    let id = iso["id"].as_str().unwrap();
+    server.ok(&["iso", "delete", id]);
+    let again = server.run(&["iso", "delete", id]);
+    assert_eq!(again.status.code(), Some(3), "{}", stderr(&again));
+}
+
+#[test]
+fn a_backup_waits_for_its_operation_or_returns_its_id() {
+    let server = Server::start();
+    let name = unique("bk");
+    server.ok(&[
+        "vm",
+        "create",
+        "--name",
+        &name,
+        "--memory",
+        "128",
+        "--vcpus",
+        "1",
+        "--disk-size",
+        "1",
+    ]);
+    server.ok(&["vm", "start", &name]);
+
+    if backend_uri() == "test:///default" {
+        // libvirt's test driver has no backup API: the refusal is reported.
+        let refused = server.run(&["vm", "backup", "create", &name]);
+        assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).starts_with("error: UNSUPPORTED: "),
+            "{}",
+            stderr(&refused)
+        );
+        server.ok(&["vm", "stop", &name, "--force"]);
+        server.ok(&["vm", "delete", &name, "--remove-disks"]);
+        return;
+    }
+    let waited = server.json(&["vm", "backup", "create", &name]);
+    assert_eq!(waited["status"], "succeeded", "{waited}");
+    assert_eq!(waited["kind"], "vm_backup");
+
+    let id = server.ok(&["vm", "backup", "create", &name, "--no-wait"]);
+    let id = id.trim();
+    assert!(
+        !id.is_empty() && !id.contains(char::is_whitespace),
+        "{id:?}"
+    );
+    let done = server.json(&["operation", "wait", id]);
+    assert_eq!(done["id"], id);
+    assert_eq!(done["status"], "succeeded");
+    let late = server.run(&["operation", "cancel", id]);
+    assert_eq!(late.status.code(), Some(4), "finished: {}", stderr(&late));
+    let missing = server.run(&[
+        "operation",
+        "get",
+        "op-00000000-0000-0000-0000-000000000000",
+    ]);
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    let ops = server.json(&["operation", "list"]);
+    assert!(
+        ops["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == id),
+        "{ops}"
+    );
+
+    let backups = server.json(&["vm", "backup", "list", &name]);
+    let backups = backups["backups"].as_array().unwrap();
+    assert_eq!(backups.len(), 2);
+    let restored = unique("restored");
+    let backup_id = backups[0]["backup_id"].as_str().unwrap();
+    let op = server.json(&["vm", "restore", backup_id, "--name", &restored]);
+    assert_eq!(op["status"], "succeeded", "{op}");
+    assert_eq!(
+        server.json(&["vm", "get", &restored])["name"],
+        restored.as_str()
+    );
+
+    server.ok(&["vm", "stop", &name, "--force"]);
+    for vm in [&name, &restored] {
+        server.ok(&["vm", "delete", vm, "--remove-disks"]);
+    }
+}
+
+#[test]
+fn completions_are_printed_without_a_server() {
+    let server = Server::start();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = server.bare().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            script.contains("vaporctl") && script.contains("snapshot"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn a_graceful_stop_follows_its_operation() {
+    let server = Server::start();
+    let name = unique("acpi");
+    server.ok(&[
+        "vm", "create", "--name", &name, "--memory", "128", "--vcpus", "1",
+    ]);
+    server.ok(&["vm", "start", &name]);
+    if backend_uri() == "qemu:///system" {
+        // A real VM without an OS ignores the ACPI button: the operation fails.
+        let out = server.run(&["vm", "stop", &name, "--timeout", "2"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("error: TIMEOUT: "),
+            "{}",
+            stderr(&out)
+        );
+        // A pending shutdown can be cancelled; waiting for it then fails.
+        let id = server.ok(&["vm", "stop", &name, "--timeout", "600", "--no-wait"]);
+        let id = id.trim();
+        server.ok(&["operation", "cancel", id]);
+        let waited = server.run(&["operation", "wait", id]);
+        assert_eq!(waited.status.code(), Some(1), "{}", stderr(&waited));
+        assert_eq!(
+            server.json(&["operation", "get", id])["status"],
+            "cancelled"
+        );
+        server.ok(&["vm", "stop", &name, "--force"]);
+        server.ok(&["vm", "delete", &name]);
+        return;
+    }
+    let op = server.json(&["vm", "stop", &name, "--timeout", "60"]);
+    assert_eq!(op["status"], "succeeded", "{op}");
+    assert_eq!(server.json(&["vm", "get", &name])["state"], "shutoff");
+
+    server.ok(&["vm", "start", &name]);
+    let id = server.ok(&["vm", "stop", &name, "--no-wait"]);
+    let done = server.json(&["operation", "wait", id.trim()]);
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(server.json(&["vm", "get", &name])["state"], "shutoff");
+    let again = server.run(&["vm", "stop", &name]);
+    assert_eq!(again.status.code(), Some(4), "{}", stderr(&again));
+    server.ok(&["vm", "delete", &name]);
+}
+
+#[test]
+fn pools_volumes_and_networks_are_managed() {
+    let server = Server::start();
+    let pool = unique("pool");
+    let path = server.dir.path().join(&pool);
+    std::fs::create_dir_all(&path).unwrap();
+    server.ok(&["pool", "create", &pool, "--path", path.to_str().unwrap()]);
+    assert_eq!(server.json(&["pool", "get", &pool])["state"], "running");
+    let listed = server.ok(&["pool", "list"]);
+    assert!(
+        listed.lines().any(|l| l.starts_with(&format!("{pool} "))),
+        "{listed}"
+    );
+
+    server.ok(&[
+        "volume",
+        "create",
+        &pool,
+        "v1",
+        "--capacity",
+        "1",
+        "--format",
+        "qcow2",
+    ]);
+    let vol = server.json(&["volume", "get", &pool, "v1"]);
+    assert_eq!(vol["capacity_bytes"], 1u64 << 30);
+    let vols = server.json(&["volume", "list", &pool]);
+    assert_eq!(vols["count"], 1);
+    server.ok(&["volume", "delete", &pool, "v1"]);
+    let gone = server.run(&["volume", "get", &pool, "v1"]);
+    assert_eq!(gone.status.code(), Some(3), "{}", stderr(&gone));
+    server.ok(&["pool", "delete", &pool]);
+    let gone = server.run(&["pool", "get", &pool]);
+    assert_eq!(gone.status.code(), Some(3), "{}", stderr(&gone));
+
+    let net = unique("net").replace('-', "");
+    let net = &net[..net.len().min(15)];
+    let create = [
+        "network",
+        "create",
+        net,
+        "--address",
+        "192.168.231.1",
+        "--netmask",
+        "255.255.255.0",
+        "--dhcp-start",
+        "192.168.231.10",
+        "--dhcp-end",
+        "192.168.231.50",
+    ];
+    server.ok(&create);
+    let got = server.json(&["network", "get", net]);
+    assert_eq!(got["ip_range"]["address"], "192.168.231.1");
+    assert_eq!(got["dhcp"]["end"], "192.168.231.50");
+    assert_eq!(server.json(&["network", "stop", net])["state"], "inactive");
+    assert_eq!(server.json(&["network", "start", net])["state"], "active");
+    let dup = server.run(&create);
+    assert_eq!(dup.status.code(), Some(4), "{}", stderr(&dup));
+    server.ok(&["network", "delete", net]);
+    let gone = server.run(&["network", "get", net]);
+    assert_eq!(gone.status.code(), Some(3), "{}", stderr(&gone));
+}
+
+#[test]
+fn a_migration_to_an_unreachable_host_is_refused_and_the_vm_stays() {
+    let server = Server::start();
+    let name = unique("mig");
+    server.ok(&[
+        "vm", "create", "--name", &name, "--memory", "64", "--vcpus", "1",
+    ]);
+    server.ok(&["vm", "start", &name]);
+    let out = server.run(&[
+        "vm",
+        "migrate",
+        &name,
+        "--to",
+        "127.0.0.1",
+        "--uri",
+        "qemu+tcp://127.0.0.1:1/system",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let expected = if backend_uri() == "test:///default" {
+        "error: MIGRATION_UNSUPPORTED: "
+    } else {
+        "error: DESTINATION_UNREACHABLE: "
+    };
+    assert!(stderr(&out).starts_with(expected), "{}", stderr(&out));
+    assert_eq!(server.json(&["vm", "get", &name])["state"], "running");
+    let usage = server.run(&["vm", "migrate", &name]);
+    assert_eq!(usage.status.code(), Some(2), "--to is required");
+    server.ok(&["vm", "stop", &name, "--force"]);
+    server.ok(&["vm", "delete", &name]);
+}
