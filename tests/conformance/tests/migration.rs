@@ -560,6 +560,20 @@ async fn a_name_taken_on_the_destination_is_a_conflict() {
 // ------------------------------------------------------------------ two hosts
 
 /// The URI of host `a` or `b` of `scripts/two-hosts.sh`.
+/// Where `scripts/two-hosts.sh` keeps the hosts' private directories.
+fn two_hosts_dir() -> String {
+    std::env::var("VAPOR_TWO_HOSTS_DIR").unwrap_or_else(|_| "/tmp/vapor-two-hosts".to_owned())
+}
+
+/// The path, as this process sees it, of a file that host `host` sees at
+/// `path` under its private `/var/lib/libvirt`.
+fn host_file(host: &str, path: &str) -> String {
+    let rest = path
+        .strip_prefix("/var/lib/libvirt/")
+        .unwrap_or_else(|| panic!("{path} is not under /var/lib/libvirt"));
+    format!("{}/{host}/lib/{rest}", two_hosts_dir())
+}
+
 fn host_uri(host: &str) -> String {
     let var = format!("VAPOR_TWO_HOSTS_{}_URI", host.to_uppercase());
     std::env::var(var).unwrap_or_else(|_| {
@@ -600,7 +614,12 @@ fn print_sample(what: &str, s: &Value) {
 ///    on here, and the volume made for it on host b is gone;
 /// 3. a closed port on host b is refused at once, the VM untouched, and so
 ///    is host a itself;
-/// 4. the cancelled one migrates when asked again, without a limit.
+/// 4. the cancelled one migrates when asked again, without a limit;
+/// 5. a third, whose disk lies in a directory both hosts see, migrates
+///    tunnelled through the libvirt connection, its disk not copied.
+///
+/// The first VM's disk holds a pattern written before it started: on host b
+/// the copy has exactly the bytes of the source (`qemu-img compare`).
 ///
 /// Disks are copied (`copy_storage: all`) rather than `allow_unsafe`: the
 /// two hosts have separate storage (each its own private /var/lib/libvirt),
@@ -621,12 +640,16 @@ async fn two_hosts_live_migration() {
     let pool_path = format!("/var/lib/libvirt/images/{pool}");
     let vm1 = server.name("live");
     let vm2 = server.name("cancel");
+    let vm3 = server.name("tunnel");
+    // Outside the private directories of the hosts: both see it.
+    let shared_pool = server.name("shared");
+    let shared_dir = format!("{}/{shared_pool}", two_hosts_dir());
     let mut cleanup = TwoHostCleanup {
         a: server.hypervisor.clone(),
         b: b.clone(),
-        vms: vec![vm1.clone(), vm2.clone()],
+        vms: vec![vm1.clone(), vm2.clone(), vm3.clone()],
         disks: Vec::new(),
-        pool: pool.clone(),
+        pools: vec![pool.clone(), shared_pool.clone()],
     };
     server
         .op("pool_create")
@@ -644,6 +667,19 @@ async fn two_hosts_live_migration() {
         cleanup
             .disks
             .push(made["disks"][0]["path"].as_str().unwrap().to_owned());
+    }
+    // A pattern on the first disk, and a copy of the disk as it is before
+    // the VM starts (a guest without an OS never writes to it).
+    let source = host_file("a", &cleanup.disks[0]);
+    let out = std::process::Command::new("qemu-io")
+        .args(["-f", "qcow2", "-c", "write -P 0xab 0 4M", &source])
+        .output()
+        .expect("qemu-io runs");
+    assert!(out.status.success(), "{out:?}");
+    let before = tempfile::tempdir().unwrap();
+    let expected = before.path().join("disk.qcow2");
+    std::fs::copy(&source, &expected).unwrap();
+    for vm in [&vm1, &vm2] {
         start_vm(&server, vm).await;
     }
     let disks = cleanup.disks.clone();
@@ -713,6 +749,18 @@ async fn two_hosts_live_migration() {
         .expect("the disk is on b");
     assert_eq!(copied.capacity_bytes, 1 << 30);
     assert_eq!(copied.pool, pool);
+    let out = std::process::Command::new("qemu-img")
+        .args(["compare", "-U"])
+        .arg(&expected)
+        .arg(host_file("b", &disks[0]))
+        .output()
+        .expect("qemu-img runs");
+    assert!(
+        out.status.success(),
+        "the copied disk differs: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     server
         .op("vm_get")
         .path("id", &vm1)
@@ -824,6 +872,50 @@ async fn two_hosts_live_migration() {
         last["downtime_ms"]
     );
     assert_eq!(b.lookup_domain(&vm2).unwrap().state, DomainState::Running);
+
+    // 5. Tunnelled, over storage both hosts share. The disk is a plain file
+    // on one file system, not a cluster file system, so libvirt wants
+    // `allow_unsafe` to believe it is shared.
+    server
+        .op("pool_create")
+        .json(json!({"name": shared_pool, "type": "dir", "path": shared_dir}))
+        .send()
+        .await
+        .expect(201);
+    b.create_dir_pool(&shared_pool, &shared_dir)
+        .expect("host b defines the same pool");
+    let made = create_vm(
+        &server,
+        &vm3,
+        json!({"disk_size": 1, "storage_pool": shared_pool, "graphics": [{"type": "none"}]}),
+    )
+    .await;
+    let shared_disk = made["disks"][0]["path"].as_str().unwrap().to_owned();
+    cleanup.disks.push(shared_disk.clone());
+    start_vm(&server, &vm3).await;
+    let t0 = Instant::now();
+    let m = migrate(
+        &server,
+        &vm3,
+        to_b(json!({"tunneled": true, "allow_unsafe": true})),
+    )
+    .await;
+    assert_eq!(m.status, 202, "{}", m.body);
+    let mid = m.body["data"]["migration_id"].as_str().unwrap().to_owned();
+    let (_, last) = follow(&server, &vm3, &mid, Duration::from_secs(20)).await;
+    assert_eq!(last["status"], "completed", "{last}");
+    eprintln!(
+        "tunnelled migration {mid}: {:.2} s from the request to completed, downtime {} ms",
+        t0.elapsed().as_secs_f64(),
+        last["downtime_ms"]
+    );
+    let there = b.lookup_domain(&vm3).expect("the VM is on host b");
+    assert_eq!(there.state, DomainState::Running);
+    assert_eq!(there.disks[0].path.as_deref(), Some(shared_disk.as_str()));
+    assert_eq!(
+        server.hypervisor.lookup_domain(&vm3).unwrap_err().kind,
+        HypervisorErrorKind::NotFound
+    );
     eprintln!("two-host test took {:.1} s", began.elapsed().as_secs_f64());
 }
 
@@ -835,7 +927,7 @@ struct TwoHostCleanup {
     b: Arc<dyn Hypervisor>,
     vms: Vec<String>,
     disks: Vec<String>,
-    pool: String,
+    pools: Vec<String>,
 }
 
 impl Drop for TwoHostCleanup {
@@ -850,11 +942,17 @@ impl Drop for TwoHostCleanup {
         for path in &self.disks {
             let _ = self.b.delete_volume_by_path(path);
         }
-        let _ = self.b.undefine_pool(&self.pool);
+        for pool in &self.pools {
+            let _ = self.b.undefine_pool(pool);
+        }
         for (vm, path) in self.vms.iter().zip(&self.disks) {
             if self.a.lookup_domain(vm).is_err() {
                 let _ = self.a.delete_volume_by_path(path);
             }
+        }
+        for pool in &self.pools {
+            // The directory of a pool both hosts share, once empty.
+            let _ = std::fs::remove_dir(format!("{}/{pool}", two_hosts_dir()));
         }
     }
 }
