@@ -522,6 +522,24 @@ pub struct VmMetricsGetPathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmMetricsStreamPathParams {
+    /// The VM's name or UUID.
+    #[validate(length(min = 1, max = 64))]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmMetricsStreamQueryParams {
+    /// Seconds between events, 1 to 60.
+    #[serde(rename = "interval")]
+    #[validate(range(min = 1u8, max = 60u8))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct VmUpdatePathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]

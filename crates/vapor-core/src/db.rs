@@ -212,16 +212,43 @@ pub(crate) fn db_error(context: &str, err: rusqlite::Error) -> Error {
     Error::internal(format!("database: {context}"), err)
 }
 
+/// Why the database file could not be opened, in words an operator can act on.
+fn open_error(err: rusqlite::Error) -> Error {
+    let context = match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            "the file is not a SQLite database or is damaged; restore it from a backup, \
+             or move it away to start with an empty database"
+        }
+        Some(
+            rusqlite::ErrorCode::CannotOpen
+            | rusqlite::ErrorCode::PermissionDenied
+            | rusqlite::ErrorCode::ReadOnly,
+        ) => "the file cannot be opened for reading and writing",
+        _ => "the file cannot be opened as a database",
+    };
+    Error::internal(context, err)
+}
+
 impl Database {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Error::internal(format!("creating {}", dir.display()), e))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Error::internal(
+                        format!("cannot create the database's directory {}", dir.display()),
+                        e,
+                    )
+                })?;
             }
         }
-        let conn = Connection::open(path).map_err(|e| db_error("open", e))?;
+        let conn = Connection::open(path).map_err(open_error)?;
+        // The first read of the file: one that is not a database, or is
+        // damaged, is refused here with a message that says so.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(open_error)?;
         Self::init(conn)
     }
 

@@ -46,6 +46,7 @@ mockall::mock! {
     }
     impl MetricsBackend for Hv {
         fn domain_stats(&self, uuid: &str) -> Result<DomainStats>;
+        fn all_domain_stats(&self) -> Result<Vec<DomainStatsEntry>>;
     }
     impl MigrationBackend for Hv {
         fn host_identity(&self) -> Result<HostIdentity>;

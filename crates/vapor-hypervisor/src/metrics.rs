@@ -80,10 +80,43 @@ pub struct NicStats {
     pub tx_packets: Option<u64>,
 }
 
+/// One domain in a read of every domain's statistics at once
+/// ([`MetricsBackend::all_domain_stats`]): what the hypervisor reports in
+/// that one call and nothing more. A value it does not report there is
+/// `None`, even when a call for the domain alone could tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainStatsEntry {
+    pub uuid: String,
+    pub name: String,
+    pub state: DomainState,
+    /// CPU time since the domain started (`cpu.time`); active domains only.
+    pub cpu_time_ns: Option<u64>,
+    /// vCPUs the domain has now (`vcpu.current`).
+    pub vcpus: Option<u32>,
+    /// The balloon's size (`balloon.current`).
+    pub memory_current_bytes: Option<u64>,
+    /// The most memory the domain may have (`balloon.maximum`).
+    pub memory_maximum_bytes: Option<u64>,
+    /// As in [`MemoryStats`].
+    pub rss_bytes: Option<u64>,
+    pub guest_available_bytes: Option<u64>,
+    pub guest_unused_bytes: Option<u64>,
+    /// The disks the statistics name (`block.N.name`), with their counters.
+    pub disks: Vec<DiskStats>,
+    /// The interfaces the statistics name (`net.N.name`, the host device),
+    /// with their counters. `mac` is `None`: the statistics do not carry it.
+    pub interfaces: Vec<NicStats>,
+}
+
 /// Resource usage of running domains. Part of [`crate::Hypervisor`].
 pub trait MetricsBackend {
     /// One sample of the counters of the domain with this UUID.
     /// `NotFound` when there is no such domain; `OperationInvalid` when it
     /// is not active (shut off: there is nothing to measure).
     fn domain_stats(&self, uuid: &str) -> Result<DomainStats>;
+
+    /// The statistics of every domain, active or not, in one request to the
+    /// hypervisor whatever their number (libvirt:
+    /// `virConnectGetAllDomainStats`), in no particular order.
+    fn all_domain_stats(&self) -> Result<Vec<DomainStatsEntry>>;
 }

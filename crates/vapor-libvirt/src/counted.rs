@@ -17,6 +17,11 @@
 //!   `virStorageVolFree`, `virConnectClose`), which happens when a wrapper
 //!   is dropped;
 //! - `virGetLastError`, which a failed call uses to report its error;
+//! - reading the name and UUID of the domain each record of
+//!   `virConnectGetAllDomainStats` comes with (`virDomainGetName`,
+//!   `virDomainGetUUIDString` on that record's object, answered from it):
+//!   part of reading that one call's answer, so that a read of every
+//!   domain's statistics costs one call whatever their number;
 //! - the process-wide event loop and error callback set up in
 //!   `connection.rs`, which belong to no instance.
 //!
@@ -153,7 +158,6 @@ impl Dom<'_> {
         fn set_vcpus_flags(&self, vcpus: u32, flags: u32) -> ();
         fn undefine_flags(&self, flags: u32) -> ();
         fn undefine(&self) -> ();
-        fn interface_addresses(&self, source: u32, flags: u32) -> Vec<virt::domain::Interface>;
     }
 
     /// `virDomainGetState`, through [`ffi::domain_state`].
@@ -164,6 +168,14 @@ impl Dom<'_> {
     /// `virDomainGetBlockInfo`, through [`ffi::block_capacity`].
     pub(crate) fn block_capacity(&self, target: &str) -> Result<u64, VirtError> {
         counted(self.calls, || ffi::block_capacity(&self.raw, target))
+    }
+
+    /// `virDomainInterfaceAddresses`, through [`ffi::interface_addresses`].
+    pub(crate) fn interface_addresses(
+        &self,
+        source: u32,
+    ) -> Result<Vec<vapor_hypervisor::GuestInterface>, VirtError> {
+        counted(self.calls, || ffi::interface_addresses(&self.raw, source))
     }
 }
 
@@ -299,9 +311,26 @@ impl Net<'_> {
 // ------------------------------------------------------------------- metrics
 //
 // Domain statistics. `virDomainListGetStats` for one domain has no `virt`
-// binding; its raw call lives in `metrics.rs` ([`crate::metrics::domain_stats`])
-// and is reached only from here, counted like the rest. Releasing what it
-// returns (`virDomainStatsRecordListFree`) is not counted.
+// binding, and `virConnectGetAllDomainStats`'s leaks its records; their raw
+// calls live in `metrics.rs` ([`crate::metrics::domain_stats`],
+// [`crate::metrics::all_domain_stats`]) and are reached only from here,
+// counted like the rest. Releasing what they return
+// (`virDomainStatsRecordListFree`) is not counted.
+
+impl<'a> Conn<'a> {
+    /// `virConnectGetAllDomainStats`: every domain's statistics in one call,
+    /// through [`crate::metrics::all_domain_stats`]. Reading each record's
+    /// domain name and UUID from the object that came with it is part of
+    /// reading the answer and not counted apart, like reading its fields.
+    pub(crate) fn all_domain_stats(
+        &self,
+        groups: u32,
+    ) -> Result<Vec<crate::metrics::StatsRecord>, VirtError> {
+        counted(self.calls, || {
+            crate::metrics::all_domain_stats(self.raw, groups)
+        })
+    }
+}
 
 /// Statistics calls on a domain.
 impl Dom<'_> {

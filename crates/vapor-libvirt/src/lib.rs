@@ -48,8 +48,8 @@ use std::fmt;
 use tracing::debug;
 use uuid::Uuid;
 use vapor_hypervisor::{
-    ChangeScope, Domain, DomainSpec, DomainState, GuestInterface, GuestIpAddress, HostInfo,
-    Hypervisor, HypervisorError, HypervisorErrorKind, PowerAction,
+    ChangeScope, Domain, DomainSpec, DomainState, GuestInterface, HostInfo, Hypervisor,
+    HypervisorError, HypervisorErrorKind, PowerAction,
 };
 use virt::error::{Error as VirtError, ErrorNumber};
 use virt::sys;
@@ -381,7 +381,7 @@ impl Hypervisor for LibvirtHypervisor {
         self.conn.call(|c| {
             let dom = domain_by_uuid(c, uuid)?;
             let found = dom
-                .interface_addresses(sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0)
+                .interface_addresses(sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT)
                 .map_err(|e| {
                     let code = e.code();
                     let err = Error::from(e);
@@ -393,26 +393,7 @@ impl Hypervisor for LibvirtHypervisor {
                         err
                     }
                 })?;
-            Ok(found
-                .into_iter()
-                .map(|iface| GuestInterface {
-                    name: iface.name,
-                    mac: iface.hwaddr.map(|m| m.to_ascii_lowercase()),
-                    addresses: iface
-                        .addrs
-                        .into_iter()
-                        .map(|a| GuestIpAddress {
-                            family: if a.typed == i64::from(sys::VIR_IP_ADDR_TYPE_IPV6) {
-                                "ipv6".to_owned()
-                            } else {
-                                "ipv4".to_owned()
-                            },
-                            address: a.addr,
-                            prefix: u32::try_from(a.prefix).unwrap_or(u32::MAX),
-                        })
-                        .collect(),
-                })
-                .collect())
+            Ok(found)
         })
     }
 }

@@ -27,7 +27,8 @@ use std::ptr;
 use roxmltree::Node;
 use tracing::debug;
 use vapor_hypervisor::{
-    DiskStats, DomainState, DomainStats, HypervisorError, MemoryStats, MetricsBackend, NicStats,
+    DiskStats, DomainState, DomainStats, DomainStatsEntry, HypervisorError, MemoryStats,
+    MetricsBackend, NicStats,
 };
 use virt::domain::Domain;
 use virt::error::{Error as VirtError, ErrorNumber};
@@ -53,6 +54,64 @@ impl MetricsBackend for LibvirtHypervisor {
             let dom = domain_by_uuid(c, uuid)?;
             read_stats(&dom, uuid)
         })
+    }
+
+    fn all_domain_stats(&self) -> Result<Vec<DomainStatsEntry>, HypervisorError> {
+        self.conn.call(|c| {
+            let records = c.all_domain_stats(GROUPS)?;
+            Ok(records
+                .into_iter()
+                .filter(|r| !r.uuid.is_empty())
+                .map(entry_of)
+                .collect())
+        })
+    }
+}
+
+/// One record of the bulk statistics as a [`DomainStatsEntry`]: only what
+/// the record says. A domain whose record lacks `state.state` is reported
+/// as [`DomainState::NoState`].
+fn entry_of(record: crate::metrics::StatsRecord) -> DomainStatsEntry {
+    let params = Params::new(record.params);
+    let kib = |name: &str| params.u64(name).map(|v| v.saturating_mul(KIB));
+    let disks = params
+        .devices("block")
+        .into_iter()
+        .map(|(name, i)| disk_from_params(&params, &name, i))
+        .collect();
+    let interfaces = params
+        .devices("net")
+        .into_iter()
+        .map(|(name, i)| {
+            let mut nic = NicStats {
+                device: Some(name),
+                mac: None,
+                rx_bytes: None,
+                tx_bytes: None,
+                rx_packets: None,
+                tx_packets: None,
+            };
+            fill_nic(&mut nic, &params, i);
+            nic
+        })
+        .collect();
+    DomainStatsEntry {
+        uuid: record.uuid,
+        name: record.name,
+        state: params
+            .u64("state.state")
+            .map_or(DomainState::NoState, state_of),
+        cpu_time_ns: params.u64("cpu.time"),
+        vcpus: params
+            .u64("vcpu.current")
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        memory_current_bytes: kib("balloon.current"),
+        memory_maximum_bytes: kib("balloon.maximum"),
+        rss_bytes: kib("balloon.rss"),
+        guest_available_bytes: kib("balloon.available"),
+        guest_unused_bytes: kib("balloon.unused"),
+        disks,
+        interfaces,
     }
 }
 
@@ -377,31 +436,87 @@ pub(crate) fn domain_stats(dom: &Domain, groups: u32) -> Result<Vec<(String, Par
         return Err(VirtError::last_error());
     }
     let records = Records(raw);
+    Ok(read_records(&records, n)
+        .into_iter()
+        .flat_map(|r| r.params)
+        .collect())
+}
+
+/// One domain's record of a statistics list.
+#[derive(Debug)]
+pub(crate) struct StatsRecord {
+    pub name: String,
+    pub uuid: String,
+    pub params: Vec<(String, Param)>,
+}
+
+/// `virConnectGetAllDomainStats`: the statistics in `groups` of every
+/// domain of the connection, active or not, in one call. Each record's
+/// domain name and UUID are read from the domain object libvirt returned
+/// with it (`virDomainGetName`, `virDomainGetUUIDString`: copies of fields
+/// of that object, no request to the daemon). Called only from
+/// `counted.rs`, which counts the whole as one call.
+pub(crate) fn all_domain_stats(
+    conn: &virt::connect::Connect,
+    groups: u32,
+) -> Result<Vec<StatsRecord>, VirtError> {
+    let mut raw: *mut sys::virDomainStatsRecordPtr = ptr::null_mut();
+    // SAFETY: `conn` is an open connection, referenced for the whole call;
+    // `raw` is a live out-pointer that libvirt sets to a list it allocates.
+    let n = unsafe { sys::virConnectGetAllDomainStats(conn.as_ptr(), groups, &mut raw, 0) };
+    if n < 0 {
+        return Err(VirtError::last_error());
+    }
+    let records = Records(raw);
+    Ok(read_records(&records, n))
+}
+
+/// Copies the `n` records of a list libvirt returned.
+fn read_records(records: &Records, n: i32) -> Vec<StatsRecord> {
     let mut out = Vec::new();
     if records.0.is_null() {
-        return Ok(out);
+        return out;
     }
-    for i in 0..n as usize {
+    for i in 0..n.max(0) as usize {
         // SAFETY: libvirt returned `n` record pointers (followed by NULL);
-        // `records` keeps them alive until this function returns.
+        // `records` keeps them alive until the caller drops it.
         let record = unsafe { *records.0.add(i) };
         if record.is_null() {
             continue;
         }
         // SAFETY: a non-null record from the list, alive as above.
         let record = unsafe { &*record };
-        if record.params.is_null() {
-            continue;
-        }
-        for j in 0..record.nparams.max(0) as usize {
-            // SAFETY: `params` holds `nparams` initialised parameters.
-            let param = unsafe { &*record.params.add(j) };
-            if let Some(entry) = read_param(param) {
-                out.push(entry);
+        let (name, uuid) = if record.dom.is_null() {
+            (String::new(), String::new())
+        } else {
+            let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
+            // SAFETY: `record.dom` is the record's own referenced domain;
+            // virDomainGetName returns a string owned by it (or NULL), and
+            // virDomainGetUUIDString writes at most VIR_UUID_STRING_BUFLEN
+            // bytes, NUL included, into `buf`.
+            unsafe {
+                let name = c_string(sys::virDomainGetName(record.dom));
+                let uuid = if sys::virDomainGetUUIDString(record.dom, buf.as_mut_ptr()) == 0 {
+                    c_string(buf.as_ptr())
+                } else {
+                    String::new()
+                };
+                (name, uuid)
+            }
+        };
+        let mut params = Vec::new();
+        if !record.params.is_null() {
+            for j in 0..record.nparams.max(0) as usize {
+                // SAFETY: `params` holds `nparams` initialised parameters.
+                let param = unsafe { &*record.params.add(j) };
+                if let Some(entry) = read_param(param) {
+                    params.push(entry);
+                }
             }
         }
+        out.push(StatsRecord { name, uuid, params });
     }
-    Ok(out)
+    out
 }
 
 /// One typed parameter as (field, value); `None` for an unknown type.

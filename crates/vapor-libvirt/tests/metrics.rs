@@ -169,3 +169,82 @@ fn every_disk_and_interface_is_reported_and_only_while_running() {
     let err = hv.domain_stats("not-a-uuid").unwrap_err();
     assert_eq!(err.kind, HypervisorErrorKind::NotFound, "{err}");
 }
+
+/// Defines `n` domains (every other one running) named with `prefix`;
+/// their guards remove them.
+fn define_many<'a>(hv: &'a LibvirtHypervisor, prefix: &str, n: usize) -> Vec<DomainGuard<'a>> {
+    let conn = virt::connect::Connect::open(Some(URI)).expect("raw connection");
+    (0..n)
+        .map(|i| {
+            let uuid = uuid::Uuid::new_v4().to_string();
+            let definition = format!(
+                "<domain type='test'>
+                   <name>{prefix}-{i}</name><uuid>{uuid}</uuid>
+                   <memory unit='MiB'>128</memory><vcpu>1</vcpu>
+                   <os><type arch='x86_64'>hvm</type></os>
+                   <devices>
+                     <disk type='file' device='disk'><source file='/guest/{prefix}-{i}.qcow2'/><target dev='vda' bus='virtio'/></disk>
+                   </devices>
+                 </domain>"
+            );
+            conn.define_domain_xml(&definition).expect("defined");
+            let guard = DomainGuard { hv, uuid };
+            if i.is_multiple_of(2) {
+                hv.power(&guard.uuid, PowerAction::Start).unwrap();
+            }
+            guard
+        })
+        .collect()
+}
+
+#[test]
+fn every_domains_statistics_cost_one_call_whatever_their_number() {
+    let hv = connect();
+    let prefix = format!(
+        "vapor-lt-bulk-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    );
+    let mut guards = define_many(&hv, &format!("{prefix}-a"), 5);
+
+    let before = hv.libvirt_calls();
+    let few = hv.all_domain_stats().unwrap();
+    let calls_for_few = hv.libvirt_calls() - before;
+    // virConnectIsAlive, virConnectGetAllDomainStats.
+    assert_eq!(calls_for_few, 2);
+    let ours: Vec<_> = few.iter().filter(|e| e.name.starts_with(&prefix)).collect();
+    assert_eq!(ours.len(), 5);
+
+    guards.extend(define_many(&hv, &format!("{prefix}-b"), 45));
+    let before = hv.libvirt_calls();
+    let many = hv.all_domain_stats().unwrap();
+    assert_eq!(hv.libvirt_calls() - before, calls_for_few);
+    // Other tests define and remove domains meanwhile: count only ours.
+    let ours = many.iter().filter(|e| e.name.starts_with(&prefix)).count();
+    assert_eq!(ours, 50);
+
+    // Each record names its domain, and says what the driver reports in
+    // that call: the state group only, on the test driver.
+    for guard in &guards {
+        let e = many
+            .iter()
+            .find(|e| e.uuid == guard.uuid)
+            .expect("every domain has a record");
+        let i: usize = e.name.rsplit('-').next().unwrap().parse().unwrap();
+        let expected = if i.is_multiple_of(2) {
+            DomainState::Running
+        } else {
+            DomainState::Shutoff
+        };
+        assert_eq!(e.state, expected, "{e:?}");
+        assert_eq!(e.cpu_time_ns, None);
+        assert_eq!(e.vcpus, None);
+        assert_eq!(e.memory_current_bytes, None);
+        assert!(e.disks.is_empty() && e.interfaces.is_empty(), "{e:?}");
+    }
+    let test = many
+        .iter()
+        .find(|e| e.name == "test")
+        .expect("the driver's domain");
+    assert_eq!(test.uuid, hv.lookup_domain("test").unwrap().uuid);
+    assert_eq!(test.state, DomainState::Running);
+}

@@ -655,3 +655,26 @@ fn libvirt_calls_are_counted_exactly() {
         hv.undefine_domain(&s.uuid).unwrap();
     }
 }
+
+/// The test driver reports a running domain's interfaces without names; the
+/// addresses are read without crashing, and the driver's fixed address is
+/// reported against the interface's MAC.
+#[test]
+fn guest_interfaces_of_a_running_domain() {
+    let hv = connect();
+    let name = unique("addrs");
+    let d = hv.define_domain(&spec(&name)).expect("defines");
+    let _guard = DomainGuard {
+        hv: &hv,
+        uuid: d.uuid.clone(),
+    };
+    hv.power(&d.uuid, vapor_hypervisor::PowerAction::Start)
+        .expect("starts");
+    let found = hv.guest_interfaces(&d.uuid).expect("answers");
+    let nic = found
+        .iter()
+        .find(|i| i.mac.as_deref() == Some("52:54:00:aa:bb:01"))
+        .unwrap_or_else(|| panic!("the NIC is reported: {found:?}"));
+    assert!(!nic.addresses.is_empty(), "{found:?}");
+    assert!(nic.addresses.iter().all(|a| !a.address.is_empty()));
+}

@@ -207,6 +207,10 @@ fn advance(run: &mut Run, now: Instant, load: &GuestLoad, d: &crate::MockDomain)
 }
 
 impl MetricsBackend for MockHypervisor {
+    fn all_domain_stats(&self) -> Result<Vec<DomainStatsEntry>> {
+        self.all_entries()
+    }
+
     fn domain_stats(&self, uuid: &str) -> Result<DomainStats> {
         let state = self.lock();
         let mut metrics = self.metrics.lock();
@@ -315,6 +319,81 @@ impl MetricsBackend for MockHypervisor {
                 })
                 .collect(),
         })
+    }
+}
+
+impl MockHypervisor {
+    /// [`MetricsBackend::all_domain_stats`]: an active domain's entry is its
+    /// [`MetricsBackend::domain_stats`] sample (so reading every domain
+    /// measures each run as reading one does); a shut-off domain reports,
+    /// as QEMU does, its state, vCPUs and memory from its definition and
+    /// no counters.
+    fn all_entries(&self) -> Result<Vec<DomainStatsEntry>> {
+        let domains: Vec<(String, String, DomainState, u32, u64, u64)> = {
+            let state = self.lock();
+            state
+                .domains
+                .values()
+                .map(|d| {
+                    (
+                        d.spec.uuid.clone(),
+                        d.spec.name.clone(),
+                        d.state,
+                        d.spec.vcpus,
+                        d.spec.memory_mib * MIB,
+                        d.max_memory_mib * MIB,
+                    )
+                })
+                .collect()
+        };
+        let mut out = Vec::with_capacity(domains.len());
+        for (uuid, name, state, vcpus, memory, max_memory) in domains {
+            let inactive = DomainStatsEntry {
+                uuid: uuid.clone(),
+                name: name.clone(),
+                state,
+                cpu_time_ns: None,
+                vcpus: Some(vcpus),
+                memory_current_bytes: Some(memory),
+                memory_maximum_bytes: Some(max_memory),
+                rss_bytes: None,
+                guest_available_bytes: None,
+                guest_unused_bytes: None,
+                disks: Vec::new(),
+                interfaces: Vec::new(),
+            };
+            if !state.is_active() {
+                out.push(inactive);
+                continue;
+            }
+            match self.domain_stats(&uuid) {
+                Ok(s) => out.push(DomainStatsEntry {
+                    uuid,
+                    name,
+                    state: s.state,
+                    cpu_time_ns: Some(s.cpu_time_ns),
+                    vcpus: Some(s.vcpus),
+                    memory_current_bytes: Some(s.memory.current_bytes),
+                    memory_maximum_bytes: Some(s.memory.maximum_bytes),
+                    rss_bytes: s.memory.rss_bytes,
+                    guest_available_bytes: s.memory.guest_available_bytes,
+                    guest_unused_bytes: s.memory.guest_unused_bytes,
+                    disks: s.disks,
+                    interfaces: s.interfaces,
+                }),
+                // Removed meanwhile: no longer one of the domains.
+                Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+                // Stopped meanwhile.
+                Err(e) if e.kind == HypervisorErrorKind::OperationInvalid => {
+                    out.push(DomainStatsEntry {
+                        state: DomainState::Shutoff,
+                        ..inactive
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -501,5 +580,45 @@ mod tests {
         hv.tick(Duration::from_secs(1));
         // 1 s × 2 × 25 % + 1 s × 2 × 100 %.
         assert_eq!(hv.domain_stats(&a).unwrap().cpu_time_ns, 2_500_000_000);
+    }
+
+    #[test]
+    fn every_domain_is_read_at_once_running_ones_with_their_counters() {
+        let hv = MockHypervisor::new();
+        hv.freeze_clock();
+        let a = started(&hv, "a", "52:54:00:00:00:01");
+        let b = hv
+            .define_domain(&spec("b", "52:54:00:00:00:02"))
+            .unwrap()
+            .uuid;
+        hv.tick(Duration::from_secs(2));
+
+        let all = hv.all_domain_stats().unwrap();
+        assert_eq!(all.len(), 2);
+        let ea = all.iter().find(|e| e.uuid == a).unwrap();
+        assert_eq!(ea.name, "a");
+        assert_eq!(ea.state, DomainState::Running);
+        // The run started when it was first measured: here.
+        assert_eq!(ea.cpu_time_ns, Some(0));
+        assert_eq!(ea.vcpus, Some(2));
+        assert_eq!(ea.memory_current_bytes, Some(1024 * MIB));
+        let targets: Vec<_> = ea.disks.iter().map(|d| d.target.as_str()).collect();
+        assert_eq!(targets, ["vda", "sda"]);
+        assert_eq!(ea.interfaces[0].device.as_deref(), Some("vnet0"));
+
+        hv.tick(Duration::from_secs(1));
+        let again = hv.all_domain_stats().unwrap();
+        let ea = again.iter().find(|e| e.uuid == a).unwrap();
+        // 1 s × 2 vCPUs × 25 %, and the same as a read of the domain alone.
+        assert_eq!(ea.cpu_time_ns, Some(500_000_000));
+        assert_eq!(ea.disks[0].read_bytes, Some(256 * 1024));
+        let alone = hv.domain_stats(&a).unwrap();
+        assert_eq!(ea.cpu_time_ns, Some(alone.cpu_time_ns));
+        assert_eq!(ea.disks, alone.disks);
+
+        let eb = again.iter().find(|e| e.uuid == b).unwrap();
+        assert_eq!(eb.state, DomainState::Shutoff);
+        assert_eq!((eb.vcpus, eb.cpu_time_ns), (Some(2), None));
+        assert!(eb.disks.is_empty() && eb.interfaces.is_empty());
     }
 }

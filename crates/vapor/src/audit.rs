@@ -76,6 +76,12 @@ fn operation_for(method: &str, path: &str) -> Option<&'static SpecOperation> {
         .max_by_key(|op| op.literal_segments())
 }
 
+/// The `operationId` of the spec's operation a request is for, if any (also
+/// the label of the request metrics, [`crate::prometheus`]).
+pub(crate) fn operation_id(method: &str, path: &str) -> Option<&'static str> {
+    operation_for(method, path).map(|op| op.id.as_str())
+}
+
 /// Reads the operations of an OpenAPI document written as `spec/vapor.yaml`
 /// is: paths indented by two spaces, methods by four, `operationId` by six.
 fn operations_in(spec: &str) -> Vec<SpecOperation> {

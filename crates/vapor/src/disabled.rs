@@ -135,6 +135,10 @@ impl MetricsBackend for DisabledHypervisor {
     fn domain_stats(&self, _: &str) -> Result<DomainStats> {
         disabled()
     }
+
+    fn all_domain_stats(&self) -> Result<Vec<DomainStatsEntry>> {
+        disabled()
+    }
 }
 
 impl MigrationBackend for DisabledHypervisor {

@@ -6,12 +6,14 @@
 //! [`envelope_errors`] middleware rewrites each such reply into the API's
 //! error envelope, so that every error a client sees has the same shape.
 //!
-//! A request passes, outermost first: the request log; the audit log
+//! A request passes, outermost first: the request log; the request metrics
+//! ([`crate::prometheus::record`]); the audit log
 //! ([`crate::audit`]), which records mutations once their response is known;
-//! the envelope rewriting; the token gate ([`require_token`]: 401 without a
+//! the envelope rewriting; the panic guard ([`catch_panics`]: a handler
+//! that panics is answered 500 `INTERNAL_ERROR`); the token gate ([`require_token`]: 401 without a
 //! valid token, 403 outside the token's scope), which runs before any body is
-//! read; the body limits; and the routes (the console WebSocket, else the
-//! generated router). The console page's static files sit outside the gate.
+//! read; the body limits; and the routes (the console WebSocket and the
+//! Prometheus metrics, else the generated router). The console page's static files sit outside the gate.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,9 +34,13 @@ pub fn router(app: Arc<Vapor>, limits: BodyLimits) -> Router {
         vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(
             VaporApi::new(app.clone()),
         );
+    let http_metrics = Arc::new(crate::prometheus::HttpMetrics::default());
     // The console WebSocket route comes ahead of the generated router, which
-    // cannot upgrade connections; every other request falls through to it.
+    // cannot upgrade connections, and so does the Prometheus route, whose
+    // text body and request metrics are this crate's; every other request
+    // falls through to it.
     let api = crate::console_ws::routes(app.clone())
+        .merge(crate::prometheus::routes(app.clone(), http_metrics.clone()))
         .fallback_service(generated)
         // Bodies are limited per request by `limit_bodies`, not by one global size.
         .layer(DefaultBodyLimit::disable())
@@ -44,8 +50,13 @@ pub fn router(app: Arc<Vapor>, limits: BodyLimits) -> Router {
     // token (the console token the page carries is the credential): outside the gate.
     crate::console_page::routes(app.clone())
         .merge(api)
+        .layer(middleware::from_fn(catch_panics))
         .layer(middleware::from_fn(envelope_errors))
         .layer(middleware::from_fn_with_state(app, crate::audit::record))
+        .layer(middleware::from_fn_with_state(
+            http_metrics,
+            crate::prometheus::record,
+        ))
         .layer(middleware::from_fn(log_requests))
 }
 
@@ -276,6 +287,53 @@ async fn envelope_errors(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(body))
 }
 
+/// Answers a request whose handler panicked with 500 `INTERNAL_ERROR` in the
+/// error envelope, and logs the panic, instead of letting the panic tear down
+/// the connection. The service keeps serving: state shared between requests
+/// is behind locks that tolerate poisoning, and each request's own state is
+/// dropped with it. The panic's message goes to the log, never to the client.
+async fn catch_panics(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    match CatchUnwind(Box::pin(next.run(request))).await {
+        Ok(response) => response,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            tracing::error!(%method, %path, panic = %message, "request handler panicked");
+            error_reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error: the request failed unexpectedly",
+            )
+        }
+    }
+}
+
+/// A future that turns a panic while it is polled into an `Err` with the
+/// panic's payload.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        // The future is never polled again after it panicked: the request
+        // is answered here and the future dropped with this one.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
+            Err(payload) => std::task::Poll::Ready(Err(payload)),
+        }
+    }
+}
+
 async fn log_requests(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -289,4 +347,60 @@ async fn log_requests(request: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::*;
+    use axum::routing::get;
+
+    /// A handler that panics is answered 500 in the error envelope, and the
+    /// server goes on serving, on the same connection and on new ones.
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_500_and_the_server_keeps_serving() {
+        async fn boom() -> &'static str {
+            panic!("handler failed on purpose")
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .route("/ok", get(|| async { "fine" }))
+            .layer(middleware::from_fn(catch_panics))
+            .layer(middleware::from_fn(envelope_errors));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = reqwest::Client::new();
+        for _ in 0..3 {
+            let reply = client
+                .get(format!("http://{addr}/boom"))
+                .send()
+                .await
+                .expect("a panic must not drop the connection");
+            assert_eq!(reply.status(), 500);
+            assert_eq!(
+                reply.headers()[header::CONTENT_TYPE],
+                "application/json",
+                "the reply is the error envelope"
+            );
+            let body: serde_json::Value = reply.json().await.unwrap();
+            assert_eq!(body["status"], "error");
+            assert_eq!(body["data"], serde_json::Value::Null);
+            assert_eq!(body["error"]["code"], "INTERNAL_ERROR");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(
+                !message.contains("on purpose"),
+                "the panic's message stays in the log: {message}"
+            );
+            let reply = client
+                .get(format!("http://{addr}/ok"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(reply.status(), 200);
+            assert_eq!(reply.text().await.unwrap(), "fine");
+        }
+        // A fresh client, hence a fresh connection, is served too.
+        let reply = reqwest::get(format!("http://{addr}/ok")).await.unwrap();
+        assert_eq!(reply.status(), 200);
+    }
 }

@@ -11,6 +11,7 @@ mod console_page;
 mod console_ws;
 mod disabled;
 pub mod http;
+mod prometheus;
 
 use std::sync::Arc;
 

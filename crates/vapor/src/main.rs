@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use vapor::Config;
 use vapor_core::auth::{self, Scope};
 
@@ -116,23 +116,29 @@ fn run() -> Result<()> {
             let expires_at = expires
                 .map(|e| auth::parse_expiry(&e, chrono::Utc::now()))
                 .transpose()?;
-            let db = vapor_core::db::Database::open(&config.database_path)?;
+            let db = open_database(&config)?;
             let token = auth::create_token_with(&db, &name, scope, expires_at)?;
             println!("{token}");
             Ok(())
         }
         Command::TokenList => {
-            let db = vapor_core::db::Database::open(&config.database_path)?;
+            let db = open_database(&config)?;
             print!("{}", token_table(&auth::list_tokens(&db)?));
             Ok(())
         }
         Command::TokenRevoke(name) => {
-            let db = vapor_core::db::Database::open(&config.database_path)?;
+            let db = open_database(&config)?;
             auth::revoke_token(&db, &name)?;
             println!("revoked token {name}");
             Ok(())
         }
     }
+}
+
+/// Opens the configured database, naming it in the error.
+fn open_database(config: &Config) -> Result<vapor_core::db::Database> {
+    vapor_core::db::Database::open(&config.database_path)
+        .with_context(|| format!("opening the database {}", config.database_path.display()))
 }
 
 /// The tokens as an aligned table, a header first. Secrets are never stored,

@@ -197,10 +197,16 @@ const MIGRATION_FIELDS: &[Column] = &[
 
 fn main() {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a Tokio runtime");
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
     let code = match runtime.block_on(run(cli)) {
         Ok(()) => 0,
         Err(e) => {

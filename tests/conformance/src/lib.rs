@@ -436,7 +436,16 @@ impl<'a> OpRequest<'a> {
         self
     }
 
-    pub async fn send(self) -> Reply {
+    /// Sends the request and returns the response as it comes, for a body
+    /// that is not JSON (text, a stream of events).
+    pub async fn send_raw(self) -> reqwest::Response {
+        self.builder()
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    fn builder(&self) -> reqwest::RequestBuilder {
         assert!(
             !self.path.contains('{'),
             "unfilled path parameter in {}",
@@ -457,10 +466,18 @@ impl<'a> OpRequest<'a> {
         if let Some(body) = &self.body {
             req = req.json(body);
         }
-        if let Some((content_type, bytes)) = self.raw_body {
-            req = req.header("content-type", content_type).body(bytes);
+        if let Some((content_type, bytes)) = &self.raw_body {
+            req = req.header("content-type", content_type).body(bytes.clone());
         }
-        let resp = req.send().await.expect("request reaches the server");
+        req
+    }
+
+    pub async fn send(self) -> Reply {
+        let resp = self
+            .builder()
+            .send()
+            .await
+            .expect("request reaches the server");
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("body");

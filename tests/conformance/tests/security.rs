@@ -75,6 +75,13 @@ async fn a_read_token_may_get_and_nothing_else() {
             // decided before the body is read.
             req = req.json(json!({}));
         }
+        if op.id == "metrics_prometheus" {
+            // Its success is text, not an envelope: the status says enough.
+            let status = req.send_raw().await.status();
+            assert_eq!(status, 200, "{} with a read token", op.path);
+            reads += 1;
+            continue;
+        }
         let reply = req.send().await;
         if needs_admin(&op.id, &op.method) {
             assert_eq!(

@@ -150,6 +150,23 @@ pub enum VmMetricsGetResponse {
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
 
+#[must_use]
+#[allow(clippy::large_enum_variant)]
+pub enum VmMetricsStreamResponse {
+    /// The stream of events.
+    Status200_TheStreamOfEvents(models::SSE),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
+    /// Unauthorized (no valid bearer token).
+    Status401_Unauthorized(models::ErrorEnvelope),
+    /// Not found.
+    Status404_NotFound(models::ErrorEnvelope),
+    /// Conflict (the object's state or another request).
+    Status409_Conflict(models::ErrorEnvelope),
+    /// Not implemented yet.
+    Status501_NotImplementedYet(models::ErrorEnvelope),
+}
+
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[must_use]
 #[allow(clippy::large_enum_variant)]
@@ -277,6 +294,20 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         claims: &Self::Claims,
         path_params: &models::VmMetricsGetPathParams,
     ) -> Result<VmMetricsGetResponse, E>;
+
+    /// The VM's metrics every `interval` seconds, as Server-Sent Events..
+    ///
+    /// VmMetricsStream - GET /api/v1/virtualization/virtualmachines/{id}/metrics/stream
+    async fn vm_metrics_stream(
+        &self,
+
+        method: &Method,
+        host: &Host,
+        cookies: &CookieJar,
+        claims: &Self::Claims,
+        path_params: &models::VmMetricsStreamPathParams,
+        query_params: &models::VmMetricsStreamQueryParams,
+    ) -> Result<VmMetricsStreamResponse, E>;
 
     /// Changes memory, vCPUs and autostart; live where the VM runs..
     ///

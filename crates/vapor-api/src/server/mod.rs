@@ -34,7 +34,7 @@ where
         + apis::operations::Operations<E, Claims = C>
         + apis::snapshots::Snapshots<E, Claims = C>
         + apis::storage::Storage<E, Claims = C>
-        + apis::system::System<E>
+        + apis::system::System<E, Claims = C>
         + apis::templates::Templates<E, Claims = C>
         + apis::virtual_machines::VirtualMachines<E, Claims = C>
         + apis::ApiAuthBasic<Claims = C>
@@ -47,7 +47,8 @@ where
     // build our application with a route
     Router::new()
         .route("/api/v1/audit", get(audit_list::<I, A, E, C>))
-        .route("/api/v1/health", get(health_get::<I, A, E>))
+        .route("/api/v1/health", get(health_get::<I, A, E, C>))
+        .route("/api/v1/metrics", get(metrics_prometheus::<I, A, E, C>))
         .route("/api/v1/operations", get(operation_list::<I, A, E, C>))
         .route(
             "/api/v1/operations/{operation_id}",
@@ -181,6 +182,10 @@ where
         .route(
             "/api/v1/virtualization/virtualmachines/{id}/metrics",
             get(vm_metrics_get::<I, A, E, C>),
+        )
+        .route(
+            "/api/v1/virtualization/virtualmachines/{id}/metrics/stream",
+            get(vm_metrics_stream::<I, A, E, C>),
         )
         .route(
             "/api/v1/virtualization/virtualmachines/{id}/migrate",
@@ -8822,7 +8827,7 @@ fn health_get_validation() -> std::result::Result<(), ValidationErrors> {
 }
 /// HealthGet - GET /api/v1/health
 #[tracing::instrument(skip_all)]
-async fn health_get<I, A, E>(
+async fn health_get<I, A, E, C>(
     method: Method,
     TypedHeader(host): TypedHeader<Host>,
     cookies: CookieJar,
@@ -8830,7 +8835,7 @@ async fn health_get<I, A, E>(
 ) -> Result<Response, StatusCode>
 where
     I: AsRef<A> + Send + Sync,
-    A: apis::system::System<E> + Send + Sync,
+    A: apis::system::System<E, Claims = C> + Send + Sync,
     E: std::fmt::Debug + Send + Sync + 'static,
 {
     #[allow(clippy::redundant_closure)]
@@ -8852,6 +8857,119 @@ where
             apis::system::HealthGetResponse::Status200_TheServiceIsUp(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+        },
+        Err(why) => {
+            // Application code returned an error. This should not happen, as the implementation should
+            // return a valid response.
+            return api_impl
+                .as_ref()
+                .handle_error(&method, &host, &cookies, why)
+                .await;
+        }
+    };
+
+    resp.map_err(|e| {
+        error!(error = ?e);
+        StatusCode::INTERNAL_SERVER_ERROR
+    })
+}
+
+#[tracing::instrument(skip_all)]
+fn metrics_prometheus_validation() -> std::result::Result<(), ValidationErrors> {
+    Ok(())
+}
+/// MetricsPrometheus - GET /api/v1/metrics
+#[tracing::instrument(skip_all)]
+async fn metrics_prometheus<I, A, E, C>(
+    method: Method,
+    TypedHeader(host): TypedHeader<Host>,
+    cookies: CookieJar,
+    headers: HeaderMap,
+    State(api_impl): State<I>,
+) -> Result<Response, StatusCode>
+where
+    I: AsRef<A> + Send + Sync,
+    A: apis::system::System<E, Claims = C> + apis::ApiAuthBasic<Claims = C> + Send + Sync,
+    E: std::fmt::Debug + Send + Sync + 'static,
+{
+    // Authentication
+    let claims_in_auth_header = api_impl
+        .as_ref()
+        .extract_claims_from_auth_header(apis::BasicAuthKind::Bearer, &headers, "authorization")
+        .await;
+    let claims = None.or(claims_in_auth_header);
+    let Some(claims) = claims else {
+        return response_with_status_code_only(StatusCode::UNAUTHORIZED);
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || metrics_prometheus_validation())
+        .await
+        .unwrap();
+
+    let Ok(()) = validation else {
+        return Response::builder()
+            .status(StatusCode::BAD_REQUEST)
+            .body(Body::from(validation.unwrap_err().to_string()))
+            .map_err(|_| StatusCode::BAD_REQUEST);
+    };
+
+    let result = api_impl
+        .as_ref()
+        .metrics_prometheus(&method, &host, &cookies, &claims)
+        .await;
+
+    let resp = match result {
+        Ok(rsp) => match rsp {
+            apis::system::MetricsPrometheusResponse::Status200_TheMetrics(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                }
+
+                let body_content = body;
+                response.body(Body::from(body_content))
+            }
+            apis::system::MetricsPrometheusResponse::Status401_Unauthorized(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::system::MetricsPrometheusResponse::Status501_NotImplementedYet(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(501);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -11427,6 +11545,199 @@ where
                 response.body(Body::from(body_content))
             }
             apis::virtual_machines::VmMetricsGetResponse::Status501_NotImplementedYet(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(501);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+        },
+        Err(why) => {
+            // Application code returned an error. This should not happen, as the implementation should
+            // return a valid response.
+            return api_impl
+                .as_ref()
+                .handle_error(&method, &host, &cookies, why)
+                .await;
+        }
+    };
+
+    resp.map_err(|e| {
+        error!(error = ?e);
+        StatusCode::INTERNAL_SERVER_ERROR
+    })
+}
+
+#[tracing::instrument(skip_all)]
+fn vm_metrics_stream_validation(
+    path_params: models::VmMetricsStreamPathParams,
+    query_params: models::VmMetricsStreamQueryParams,
+) -> std::result::Result<
+    (
+        models::VmMetricsStreamPathParams,
+        models::VmMetricsStreamQueryParams,
+    ),
+    ValidationErrors,
+> {
+    path_params.validate()?;
+    query_params.validate()?;
+
+    Ok((path_params, query_params))
+}
+/// VmMetricsStream - GET /api/v1/virtualization/virtualmachines/{id}/metrics/stream
+#[tracing::instrument(skip_all)]
+async fn vm_metrics_stream<I, A, E, C>(
+    method: Method,
+    TypedHeader(host): TypedHeader<Host>,
+    cookies: CookieJar,
+    headers: HeaderMap,
+    Path(path_params): Path<models::VmMetricsStreamPathParams>,
+    QueryExtra(query_params): QueryExtra<models::VmMetricsStreamQueryParams>,
+    State(api_impl): State<I>,
+) -> Result<Response, StatusCode>
+where
+    I: AsRef<A> + Send + Sync,
+    A: apis::virtual_machines::VirtualMachines<E, Claims = C>
+        + apis::ApiAuthBasic<Claims = C>
+        + Send
+        + Sync,
+    E: std::fmt::Debug + Send + Sync + 'static,
+{
+    // Authentication
+    let claims_in_auth_header = api_impl
+        .as_ref()
+        .extract_claims_from_auth_header(apis::BasicAuthKind::Bearer, &headers, "authorization")
+        .await;
+    let claims = None.or(claims_in_auth_header);
+    let Some(claims) = claims else {
+        return response_with_status_code_only(StatusCode::UNAUTHORIZED);
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        vm_metrics_stream_validation(path_params, query_params)
+    })
+    .await
+    .unwrap();
+
+    let Ok((path_params, query_params)) = validation else {
+        return Response::builder()
+            .status(StatusCode::BAD_REQUEST)
+            .body(Body::from(validation.unwrap_err().to_string()))
+            .map_err(|_| StatusCode::BAD_REQUEST);
+    };
+
+    let result = api_impl
+        .as_ref()
+        .vm_metrics_stream(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &path_params,
+            &query_params,
+        )
+        .await;
+
+    let resp = match result {
+        Ok(rsp) => match rsp {
+            apis::virtual_machines::VmMetricsStreamResponse::Status200_TheStreamOfEvents(body) => {
+                use axum::response::IntoResponse;
+
+                let (mut parts, body) = axum::response::Sse::new(body).into_response().into_parts();
+                parts.status = 200.try_into().unwrap_or_default();
+
+                Ok::<_, http::Error>((parts, body).into_response())
+            }
+            apis::virtual_machines::VmMetricsStreamResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmMetricsStreamResponse::Status401_Unauthorized(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(401);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmMetricsStreamResponse::Status404_NotFound(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(404);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmMetricsStreamResponse::Status409_Conflict(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmMetricsStreamResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
                 {

@@ -20,6 +20,15 @@ pub enum HealthGetError {
     UnknownValue(serde_json::Value),
 }
 
+/// struct for typed errors of method [`metrics_prometheus`]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MetricsPrometheusError {
+    Status401(models::ErrorEnvelope),
+    Status501(models::ErrorEnvelope),
+    UnknownValue(serde_json::Value),
+}
+
 pub async fn health_get(
     configuration: &configuration::Configuration,
 ) -> Result<models::HealthEnvelope, Error<HealthGetError>> {
@@ -51,6 +60,49 @@ pub async fn health_get(
     } else {
         let content = resp.text().await?;
         let entity: Option<HealthGetError> = serde_json::from_str(&content).ok();
+        Err(Error::ResponseError(ResponseContent {
+            status,
+            content,
+            entity,
+        }))
+    }
+}
+
+/// Prometheus' text exposition format 0.0.4 (`text/plain; version=0.0.4`), for a scraper that sends the bearer token (a read token is enough). Per VM (labels `vm`, the name, and `uuid`; `device` for disks and interfaces): state, vCPUs, memory, CPU time, and disk and interface counters, from one read of every VM's statistics whatever their number; a value the hypervisor does not report in that read is left out. Then the service's requests by operation and status class, and their latency. Errors are JSON envelopes like every other operation's.
+pub async fn metrics_prometheus(
+    configuration: &configuration::Configuration,
+) -> Result<String, Error<MetricsPrometheusError>> {
+    let uri_str = format!("{}/metrics", configuration.base_path);
+    let mut req_builder = configuration.client.request(reqwest::Method::GET, &uri_str);
+
+    if let Some(ref user_agent) = configuration.user_agent {
+        req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(ref token) = configuration.bearer_access_token {
+        req_builder = req_builder.bearer_auth(token.to_owned());
+    };
+
+    let req = req_builder.build()?;
+    let resp = configuration.client.execute(req).await?;
+
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream");
+    let content_type = super::ContentType::from(content_type);
+
+    if !status.is_client_error() && !status.is_server_error() {
+        let content = resp.text().await?;
+        match content_type {
+            ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
+            ContentType::Text => return Ok(content),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `String`")))),
+        }
+    } else {
+        let content = resp.text().await?;
+        let entity: Option<MetricsPrometheusError> = serde_json::from_str(&content).ok();
         Err(Error::ResponseError(ResponseContent {
             status,
             content,

@@ -107,6 +107,18 @@ pub enum VmMetricsGetError {
     UnknownValue(serde_json::Value),
 }
 
+/// struct for typed errors of method [`vm_metrics_stream`]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum VmMetricsStreamError {
+    Status400(models::ErrorEnvelope),
+    Status401(models::ErrorEnvelope),
+    Status404(models::ErrorEnvelope),
+    Status409(models::ErrorEnvelope),
+    Status501(models::ErrorEnvelope),
+    UnknownValue(serde_json::Value),
+}
+
 /// struct for typed errors of method [`vm_update`]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -513,6 +525,62 @@ pub async fn vm_metrics_get(
     } else {
         let content = resp.text().await?;
         let entity: Option<VmMetricsGetError> = serde_json::from_str(&content).ok();
+        Err(Error::ResponseError(ResponseContent {
+            status,
+            content,
+            entity,
+        }))
+    }
+}
+
+/// A `text/event-stream`: every `interval` seconds an event `metrics` whose data is the JSON `data` of `vm_metrics_get` (a `VmMetrics`), the first one at once. When the VM stops or is deleted, an event `end` whose data is `{\"reason\": \"VM_NOT_RUNNING\"|\"NOT_FOUND\"}`, and the stream closes. Errors before the stream starts are JSON envelopes: 404 for an unknown VM, 409 `VM_NOT_RUNNING` for a VM that is not running, 400 for an interval outside 1-60.
+pub async fn vm_metrics_stream(
+    configuration: &configuration::Configuration,
+    id: &str,
+    interval: Option<i32>,
+) -> Result<String, Error<VmMetricsStreamError>> {
+    // add a prefix to parameters to efficiently prevent name collisions
+    let p_path_id = id;
+    let p_query_interval = interval;
+
+    let uri_str = format!(
+        "{}/virtualization/virtualmachines/{id}/metrics/stream",
+        configuration.base_path,
+        id = crate::apis::urlencode(p_path_id)
+    );
+    let mut req_builder = configuration.client.request(reqwest::Method::GET, &uri_str);
+
+    if let Some(ref param_value) = p_query_interval {
+        req_builder = req_builder.query(&[("interval", &param_value.to_string())]);
+    }
+    if let Some(ref user_agent) = configuration.user_agent {
+        req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(ref token) = configuration.bearer_access_token {
+        req_builder = req_builder.bearer_auth(token.to_owned());
+    };
+
+    let req = req_builder.build()?;
+    let resp = configuration.client.execute(req).await?;
+
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream");
+    let content_type = super::ContentType::from(content_type);
+
+    if !status.is_client_error() && !status.is_server_error() {
+        let content = resp.text().await?;
+        match content_type {
+            ContentType::Json => serde_json::from_str(&content).map_err(Error::from),
+            ContentType::Text => return Err(Error::from(serde_json::Error::custom("Received `text/plain` content type response that cannot be converted to `String`"))),
+            ContentType::Unsupported(unknown_type) => return Err(Error::from(serde_json::Error::custom(format!("Received `{unknown_type}` content type response that cannot be converted to `String`")))),
+        }
+    } else {
+        let content = resp.text().await?;
+        let entity: Option<VmMetricsStreamError> = serde_json::from_str(&content).ok();
         Err(Error::ResponseError(ResponseContent {
             status,
             content,

@@ -1,9 +1,40 @@
-//! VM metrics to the generated wire model.
+//! VM metrics to the generated wire model, and a VM's metrics stream to
+//! Server-Sent Events.
 
+use std::convert::Infallible;
+
+use axum::response::sse::Event;
+use tokio::sync::mpsc;
 use vapor_api::models;
 use vapor_api::types::Nullable;
 
-use crate::app::{MemoryUsedSource, VmMetrics};
+use crate::app::{MemoryUsedSource, MetricsUpdate, VmMetrics};
+
+/// Seconds between two events of `vm_metrics_stream` without `interval`.
+pub const STREAM_INTERVAL_DEFAULT: u8 = 5;
+
+/// The updates of a VM's metrics stream as events: `metrics` with a
+/// `VmMetrics`, then `end` with `{"reason": <error code>}` when the VM
+/// stopped or went away. The stream ends after `end`, and dropping it
+/// (the client left) stops the sampling.
+pub fn events(mut updates: mpsc::Receiver<MetricsUpdate>) -> models::SSE {
+    Box::pin(futures_util::stream::poll_fn(move |cx| {
+        updates
+            .poll_recv(cx)
+            .map(|update| update.map(|u| Ok::<_, Infallible>(event(u))))
+    }))
+}
+
+fn event(update: MetricsUpdate) -> Event {
+    match update {
+        MetricsUpdate::Sample(m) => Event::default()
+            .event("metrics")
+            .data(serde_json::to_string(&vm_metrics(&m)).unwrap_or_default()),
+        MetricsUpdate::End(e) => Event::default()
+            .event("end")
+            .data(serde_json::json!({"reason": e.code()}).to_string()),
+    }
+}
 
 pub fn vm_metrics(m: &VmMetrics) -> models::VmMetrics {
     models::VmMetrics {

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use axum_extra::extract::CookieJar;
 use headers::Host;
 use http::Method;
-use vapor_api::apis::system::{HealthGetResponse, System};
+use vapor_api::apis::system::{HealthGetResponse, MetricsPrometheusResponse, System};
 use vapor_api::models;
 
 use super::{nullable, success, VaporApi};
@@ -10,6 +10,8 @@ use crate::error::Error;
 
 #[async_trait]
 impl System<Error> for VaporApi {
+    type Claims = crate::auth::Principal;
+
     /// Always 200 while the process serves requests; `status` says whether the backend answers.
     async fn health_get(
         &self,
@@ -47,5 +49,22 @@ impl System<Error> for VaporApi {
                 error,
             },
         ))
+    }
+
+    /// Served by a route of the HTTP layer (`crates/vapor/src/prometheus.rs`)
+    /// placed ahead of the generated router, which also reads the service's
+    /// own request metrics and sets the exposition format's version in the
+    /// content type. No request reaches this method.
+    async fn metrics_prometheus(
+        &self,
+        _method: &Method,
+        _host: &Host,
+        _cookies: &CookieJar,
+        _claims: &Self::Claims,
+    ) -> Result<MetricsPrometheusResponse, Error> {
+        Err(Error::Internal {
+            context: "the metrics are served by the HTTP layer, ahead of this router".into(),
+            source: None,
+        })
     }
 }

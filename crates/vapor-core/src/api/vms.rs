@@ -249,4 +249,28 @@ impl VirtualMachines<Error> for VaporApi {
             },
         ))
     }
+
+    async fn vm_metrics_stream(
+        &self,
+        _method: &Method,
+        _host: &Host,
+        _cookies: &CookieJar,
+        _claims: &Principal,
+        path: &models::VmMetricsStreamPathParams,
+        query: &models::VmMetricsStreamQueryParams,
+    ) -> Result<VmMetricsStreamResponse, Error> {
+        let interval = Duration::from_secs(u64::from(
+            query
+                .interval
+                .unwrap_or(super::metrics::STREAM_INTERVAL_DEFAULT),
+        ));
+        let updates = self
+            .app
+            .clone()
+            .vm_metrics_watch(&path.id, interval)
+            .await?;
+        Ok(VmMetricsStreamResponse::Status200_TheStreamOfEvents(
+            super::metrics::events(updates),
+        ))
+    }
 }

@@ -1,4 +1,6 @@
-//! Resource usage of running VMs (`GET .../virtualmachines/{id}/metrics`).
+//! Resource usage of running VMs (`GET .../virtualmachines/{id}/metrics`,
+//! and as a stream of samples, `.../metrics/stream`), and every VM's
+//! statistics at once for the Prometheus route of the HTTP layer.
 //!
 //! The backend reports cumulative counters. CPU usage is a rate, so it
 //! compares two samples of the same run of the VM: the one taken now and
@@ -16,12 +18,14 @@
 //! behind for long.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
 use vapor_hypervisor::{
-    DiskStats, Domain, DomainStats, HypervisorError, HypervisorErrorKind, MemoryStats, NicStats,
+    DiskStats, Domain, DomainStats, DomainStatsEntry, HypervisorError, HypervisorErrorKind,
+    MemoryStats, NicStats,
 };
 
 use super::Vapor;
@@ -165,6 +169,15 @@ fn not_running(id: &str) -> Error {
     )
 }
 
+/// One update of [`Vapor::vm_metrics_watch`].
+#[derive(Debug)]
+pub enum MetricsUpdate {
+    /// A sample.
+    Sample(Box<VmMetrics>),
+    /// Why the stream ends: the sample that could not be taken.
+    End(Error),
+}
+
 impl Vapor {
     /// A sample of a running (or paused) VM's counters, with its CPU usage.
     /// 404 for an unknown VM, 409 `VM_NOT_RUNNING` for one that is off.
@@ -212,6 +225,60 @@ impl Vapor {
             disks: stats.disks,
             interfaces: stats.interfaces,
         })
+    }
+
+    /// The statistics of every VM, active or not, from one backend call
+    /// whatever their number ([`vapor_hypervisor::MetricsBackend::all_domain_stats`]),
+    /// sorted by name then UUID. Only what that call reports: no
+    /// per-VM call fills a gap.
+    pub async fn all_vm_stats(&self) -> Result<Vec<DomainStatsEntry>> {
+        let mut all = self
+            .blocking(|hv| hv.all_domain_stats())
+            .await
+            .map_err(|e| Error::from_hypervisor("reading every VM's statistics", KIND, "*", e))?;
+        all.sort_by(|a, b| (&a.name, &a.uuid).cmp(&(&b.name, &b.uuid)));
+        Ok(all)
+    }
+
+    /// Samples a running VM now and then every `interval`, each sample as
+    /// [`vm_metrics`](Vapor::vm_metrics) returns it, until a sample fails
+    /// (the VM stopped: 409 `VM_NOT_RUNNING`; it was deleted: 404), which
+    /// is sent as the last update, or until the receiver is dropped. The
+    /// first sample is taken before this returns, and its failure is this
+    /// call's: an unknown or stopped VM has no stream.
+    pub async fn vm_metrics_watch(
+        self: Arc<Self>,
+        id: &str,
+        interval: Duration,
+    ) -> Result<mpsc::Receiver<MetricsUpdate>> {
+        let first = self.vm_metrics(id).await?;
+        // One update in flight: a slow reader delays sampling rather than
+        // letting samples pile up.
+        let (tx, rx) = mpsc::channel(1);
+        let id = id.to_owned();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            let mut update = MetricsUpdate::Sample(Box::new(first));
+            loop {
+                if tx.send(update).await.is_err() {
+                    return;
+                }
+                tokio::select! {
+                    _ = tx.closed() => return,
+                    _ = ticks.tick() => {}
+                }
+                update = match self.vm_metrics(&id).await {
+                    Ok(m) => MetricsUpdate::Sample(Box::new(m)),
+                    Err(e) => {
+                        let _ = tx.send(MetricsUpdate::End(e)).await;
+                        return;
+                    }
+                };
+            }
+        });
+        Ok(rx)
     }
 
     /// One sample of the VM's counters, and when it was taken.

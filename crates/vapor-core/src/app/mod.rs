@@ -35,7 +35,7 @@ pub use device::{PciAttach, VfioDisplay};
 pub use hotplug::{HotplugAction, HotplugConfig, HotplugOutcome, HotplugRequest, HotplugResource};
 pub use iso::{UploadLimits, ISO_POOL, TUS_VERSION};
 pub use locks::{Locks, MutationGuard};
-pub use metrics::{MemoryUsedSource, VmMetrics, VM_NOT_RUNNING};
+pub use metrics::{MemoryUsedSource, MetricsUpdate, VmMetrics, VM_NOT_RUNNING};
 pub use migration::{MigrationRequest, DESTINATION_TIMEOUT, SAMPLE_EVERY};
 pub use network::{DhcpHostRequest, DhcpRequest, IpRangeRequest, NetworkAction, NetworkCreate};
 pub use snapshot::{
