@@ -49,6 +49,7 @@ pub fn router(app: Arc<Vapor>, limits: BodyLimits) -> Router {
     // The console page and its files are the same for everyone and need no
     // token (the console token the page carries is the credential): outside the gate.
     crate::console_page::routes(app.clone())
+        .merge(crate::api_spec::routes())
         .merge(api)
         .layer(middleware::from_fn(catch_panics))
         .layer(middleware::from_fn(envelope_errors))
@@ -216,7 +217,7 @@ async fn limit_bodies(State(limits): State<BodyLimits>, request: Request, next: 
         .await
 }
 
-fn error_reply(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error_reply(status: StatusCode, message: &str) -> Response {
     let body = error_envelope(code_for(status), message, Default::default()).to_string();
     Response::builder()
         .status(status)

@@ -5,6 +5,7 @@
 //! `vapor-libvirt`'s. The conformance tests build the same service through
 //! [`build`] and [`http::router`] that `vapor serve` runs.
 
+mod api_spec;
 mod audit;
 pub mod config;
 mod console_page;

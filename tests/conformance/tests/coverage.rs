@@ -123,3 +123,31 @@ async fn every_operation_rejects_a_missing_or_wrong_token() {
     }
     assert!(checked >= 60, "only {checked} operations need a token");
 }
+
+/// The server describes itself with the spec this suite walks, without a
+/// token: byte for byte as YAML, and as the same document in JSON.
+#[tokio::test]
+async fn the_served_spec_is_the_spec() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let on_disk = std::fs::read_to_string(vapor_conformance::spec_path()).unwrap();
+
+    let yaml = http
+        .get(format!("{}/api/v1/openapi.yaml", server.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(yaml.status(), 200);
+    assert_eq!(yaml.headers()["content-type"], "application/yaml");
+    assert_eq!(yaml.text().await.unwrap(), on_disk);
+
+    let json = http
+        .get(format!("{}/api/v1/openapi.json", server.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 200);
+    let served: serde_json::Value = json.json().await.unwrap();
+    let expected: serde_json::Value = serde_yaml::from_str(&on_disk).unwrap();
+    assert_eq!(served, expected);
+}
