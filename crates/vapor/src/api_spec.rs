@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use http::{header, HeaderValue, StatusCode};
 
-/// The spec, compiled into the binary.
+/// The spec the generated router was built from, compiled into the binary.
 pub const SPEC_YAML: &str = include_str!("../../../spec/vapor.yaml");
 
 /// The two routes. They sit outside the token gate.

@@ -19,9 +19,6 @@ use vapor_core::app::Vapor;
 use vapor_core::audit::{is_recorded, NewAuditEntry};
 use vapor_core::auth::Principal;
 
-/// The spec the generated router was built from.
-const SPEC: &str = include_str!("../../../spec/vapor.yaml");
-
 /// The API's prefix: the spec's `servers` URL.
 const PREFIX: &str = "/api/v1";
 
@@ -63,7 +60,7 @@ impl SpecOperation {
 
 fn operations() -> &'static [SpecOperation] {
     static OPS: OnceLock<Vec<SpecOperation>> = OnceLock::new();
-    OPS.get_or_init(|| operations_in(SPEC))
+    OPS.get_or_init(|| operations_in(crate::api_spec::SPEC_YAML))
 }
 
 /// The operation a request is for: of the operations with its method whose
@@ -162,7 +159,10 @@ mod tests {
 
     #[test]
     fn every_operation_of_the_spec_is_known() {
-        assert_eq!(operations().len(), SPEC.matches("operationId:").count());
+        assert_eq!(
+            operations().len(),
+            crate::api_spec::SPEC_YAML.matches("operationId:").count()
+        );
         let id = |method: &str, path: &str| operation_for(method, path).map(|op| op.id.as_str());
         let vms = "/api/v1/virtualization/virtualmachines";
         assert_eq!(id("POST", &format!("{vms}/web/action")), Some("vm_action"));
