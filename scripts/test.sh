@@ -34,4 +34,4 @@ VAPOR_TEST_BACKEND=qemu:///system cargo test --locked -p vapor-conformance -p va
 echo "== live migration between two private libvirt hosts (scripts/two-hosts.sh)"
 trap 'bash scripts/two-hosts.sh down' EXIT
 bash scripts/two-hosts.sh up
-VAPOR_TEST_TWO_HOSTS=1 cargo test --locked -p vapor-conformance -p vapor-libvirt --test migration two_hosts
+VAPOR_TEST_TWO_HOSTS=1 cargo test --locked -p vapor-conformance -p vapor-libvirt --test suite --test libvirt two_hosts

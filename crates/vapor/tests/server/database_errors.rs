@@ -2,13 +2,11 @@
 //! start-up with a message that names the file and what is wrong with it, and
 //! a non-zero exit status; never a panic, never a half-started service.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use common::{vapor, write_config};
+use crate::common::{vapor, write_config};
 
 /// Runs `vapor ARGS --config CONFIG`, killing it if it has not ended in 30 s
 /// (a service that started despite the broken database).
@@ -80,7 +78,7 @@ fn set_database(config: &Path, path: &Path) {
 #[test]
 fn a_file_of_garbage_is_refused_as_not_a_database() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), common::free_port());
+    let config = write_config(dir.path(), crate::common::free_port());
     let db = dir.path().join("state/vapor.db");
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     let mut state: u32 = 0x9e37_79b9;
@@ -104,7 +102,7 @@ fn a_file_of_garbage_is_refused_as_not_a_database() {
 #[test]
 fn a_database_whose_directory_cannot_be_made_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), common::free_port());
+    let config = write_config(dir.path(), crate::common::free_port());
     // A regular file where the database's directory should be.
     let blocker = dir.path().join("state");
     std::fs::write(&blocker, b"not a directory").unwrap();
@@ -116,7 +114,7 @@ fn a_database_whose_directory_cannot_be_made_is_refused() {
 #[test]
 fn a_database_path_that_cannot_be_opened_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), common::free_port());
+    let config = write_config(dir.path(), crate::common::free_port());
     // A directory where the database file should be.
     let db = dir.path().join("state/vapor.db");
     std::fs::create_dir_all(&db).unwrap();

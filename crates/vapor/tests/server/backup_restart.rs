@@ -8,13 +8,14 @@
 //! the service is killed right after it started). libvirt's test driver has
 //! no backups: there the test checks that nothing is left by the refusal.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
+use crate::common::{backend_uri, create_token, free_port, serve_with_env, stop, write_config_for};
+
+/// The mock's backup jobs take a minute, so a kill or a cancel lands in the middle.
+const SLOW_MOCK_BACKUPS: &[(&str, &str)] = &[("VAPOR_MOCK_BACKUP_MS", "60000")];
 use serde_json::{json, Value};
 
 /// Removes the test's VM (with its checkpoints and disk) from libvirt even
@@ -173,8 +174,6 @@ async fn running_vm(api: &Api, uri: &str, name: &str) -> String {
 
 #[test]
 fn a_backup_interrupted_by_a_kill_is_failed_and_cleaned_up_on_restart() {
-    // The mock's backup jobs take a minute: the kill lands in the middle.
-    std::env::set_var("VAPOR_MOCK_BACKUP_MS", "60000");
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let uri = backend_uri();
@@ -192,7 +191,7 @@ fn a_backup_interrupted_by_a_kill_is_failed_and_cleaned_up_on_restart() {
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
 
-    let mut server = Server(serve(&config));
+    let mut server = Server(serve_with_env(&config, SLOW_MOCK_BACKUPS));
     let started = rt.block_on(async {
         running_vm(&api, &uri, &name).await;
         api.call(
@@ -227,7 +226,7 @@ fn a_backup_interrupted_by_a_kill_is_failed_and_cleaned_up_on_restart() {
     };
     eprintln!("job after the kill: {job_after_kill}");
 
-    let mut server = Server(serve(&config));
+    let mut server = Server(serve_with_env(&config, SLOW_MOCK_BACKUPS));
     rt.block_on(async {
         let listed = api.backups(&name).await;
         assert_eq!(listed.len(), 1, "{listed:?}");
@@ -282,7 +281,6 @@ fn a_cancelled_backup_leaves_nothing_behind() {
         // A QEMU backup of a small disk ends before a cancel could reach it.
         return;
     }
-    std::env::set_var("VAPOR_MOCK_BACKUP_MS", "60000");
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let (config, _) = config(dir.path(), port, "mock:///default");
@@ -293,7 +291,7 @@ fn a_cancelled_backup_leaves_nothing_behind() {
         http: reqwest::Client::new(),
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut server = Server(serve(&config));
+    let mut server = Server(serve_with_env(&config, SLOW_MOCK_BACKUPS));
     rt.block_on(async {
         let name = "cancel-me";
         running_vm(&api, "mock:///default", name).await;

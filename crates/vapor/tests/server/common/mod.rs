@@ -1,7 +1,5 @@
 //! Running the `vapor` binary as an operator would.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -73,11 +71,21 @@ pub fn serve(config: &Path) -> Child {
     serve_logged(config).0
 }
 
+/// Starts `vapor serve` with extra environment variables.
+pub fn serve_with_env(config: &Path, env: &[(&str, &str)]) -> Child {
+    serve_logged_with_env(config, env).0
+}
+
 /// Starts `vapor serve`; returns once it says it is serving, with that log line.
 pub fn serve_logged(config: &Path) -> (Child, String) {
+    serve_logged_with_env(config, &[])
+}
+
+fn serve_logged_with_env(config: &Path, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = vapor()
         .args(["serve", "--config"])
         .arg(config)
+        .envs(env.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

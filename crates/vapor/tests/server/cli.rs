@@ -1,8 +1,6 @@
 //! The `vapor` binary: token creation, configuration and serving, as an operator runs them.
 
-mod common;
-
-use common::{
+use crate::common::{
     create_token, create_token_with, free_port, serve, serve_logged, stop, vapor, write_config,
 };
 

@@ -3,10 +3,8 @@
 //! byte-identical to the source, and a VM boots with it as its cdrom. Runs on
 //! the backend `VAPOR_TEST_BACKEND` names (the mock by default).
 
-mod common;
-
+use crate::common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
 use base64::Engine;
-use common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
 
 const MIB: usize = 1024 * 1024;
 const CHUNK: usize = 8 * MIB;

@@ -3,12 +3,10 @@
 //! back, they succeed again without restarting Vapor. Runs only on
 //! `VAPOR_TEST_BACKEND=qemu:///system` (it stops the host's libvirtd).
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
+use crate::common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
 
 /// The host's own libvirtd, from its pid file; `None` when it does not run.
 /// (Other libvirt daemons, such as the private hosts of the migration test,

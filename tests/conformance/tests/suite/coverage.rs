@@ -12,7 +12,7 @@ const NOT_IMPLEMENTED: &[&str] = &[];
 
 /// Operation ids the conformance tests call, found in their source.
 fn exercised() -> BTreeSet<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite");
     let mut found = BTreeSet::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

@@ -1,0 +1,9 @@
+//! Tests that run the built `vapor` binary as a process: its command line,
+//! and what survives a restart of Vapor or of libvirtd.
+
+mod backup_restart;
+mod cli;
+mod common;
+mod database_errors;
+mod iso_restart;
+mod libvirtd_restart;

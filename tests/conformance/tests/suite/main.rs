@@ -1,0 +1,24 @@
+//! The HTTP conformance suite: one test binary, one module per area of the API.
+//! Every test runs against the backend `VAPOR_TEST_BACKEND` names (the mock by
+//! default, `test:///default` or `qemu:///system`).
+
+mod backups;
+mod clone;
+mod console;
+mod console_browser;
+mod contention;
+mod coverage;
+mod create_enhanced;
+mod devices;
+mod guest;
+mod hotplug;
+mod isos;
+mod metrics;
+mod migration;
+mod networks;
+mod scale;
+mod security;
+mod snapshots;
+mod storage;
+mod templates;
+mod vms;
