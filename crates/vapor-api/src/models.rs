@@ -193,6 +193,33 @@ pub struct VmHotplugPathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct EventsStreamHeaderParams {
+    #[validate(length(max = 32))]
+    pub last_event_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct EventsStreamQueryParams {
+    /// Only events of this VM (UUID or name): its `vm.*` events and operations whose target it is.
+    #[serde(rename = "vm")]
+    #[validate(length(max = 255))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vm: Option<String>,
+    /// Only these event types, comma-separated: names such as `vm.started`, or prefixes such as `vm.*`. 400 for a type that does not exist.
+    #[serde(rename = "types")]
+    #[validate(length(max = 1024))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub types: Option<String>,
+    /// Replay from after this event id, as the `Last-Event-ID` header does; the header wins when both are given.
+    #[serde(rename = "after")]
+    #[validate(length(max = 32))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct IsoDeletePathParams {
     /// The ISO's id or file name.
     #[validate(length(min = 1, max = 255))]
@@ -5703,6 +5730,514 @@ impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<ErrorEnvelop
                     }
                     std::result::Result::Err(err) => std::result::Result::Err(format!(
                         r#"Unable to convert header value '{value}' into ErrorEnvelope - {err}"#
+                    )),
+                }
+            }
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+/// One event of `events_stream`. Which optional fields are present depends on `type`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// The event's number; the `id:` line of the SSE event.
+    #[serde(rename = "id")]
+    pub id: i64,
+
+    #[serde(rename = "type")]
+    #[validate(nested)]
+    pub r_type: models::EventType,
+
+    /// When the service received the event.
+    #[serde(rename = "time")]
+    pub time: chrono::DateTime<chrono::Utc>,
+
+    #[serde(rename = "vm")]
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vm: Option<models::EventVm>,
+
+    /// For `vm.*` events, why or to what, in the backend's words: the reason of a lifecycle change (`booted`, `destroyed`, `shutdown`, `migrated`, `from_snapshot`, `added`, `updated`, `removed`, ...) or the alias of an added or removed device. Absent when the backend gives none.
+    #[serde(rename = "detail")]
+    #[validate(custom(function = "check_xss_string"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+
+    #[serde(rename = "operation")]
+    #[validate(nested)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<models::Operation>,
+
+    /// For `hypervisor.*` and `resync` events: what happened, in words.
+    #[serde(rename = "message")]
+    #[validate(custom(function = "check_xss_string"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Event {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(id: i64, r_type: models::EventType, time: chrono::DateTime<chrono::Utc>) -> Event {
+        Event {
+            id,
+            r_type,
+            time,
+            vm: None,
+            detail: None,
+            operation: None,
+            message: None,
+        }
+    }
+}
+
+/// Converts the Event value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            Some("id".to_string()),
+            Some(self.id.to_string()),
+            // Skipping type in query parameter serialization
+
+            // Skipping time in query parameter serialization
+
+            // Skipping vm in query parameter serialization
+            self.detail
+                .as_ref()
+                .map(|detail| ["detail".to_string(), detail.to_string()].join(",")),
+            // Skipping operation in query parameter serialization
+            self.message
+                .as_ref()
+                .map(|message| ["message".to_string(), message.to_string()].join(",")),
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a Event value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for Event {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub id: Vec<i64>,
+            pub r_type: Vec<models::EventType>,
+            pub time: Vec<chrono::DateTime<chrono::Utc>>,
+            pub vm: Vec<models::EventVm>,
+            pub detail: Vec<String>,
+            pub operation: Vec<models::Operation>,
+            pub message: Vec<String>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing Event".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    #[allow(clippy::redundant_clone)]
+                    "id" => intermediate_rep.id.push(
+                        <i64 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "type" => intermediate_rep.r_type.push(
+                        <models::EventType as std::str::FromStr>::from_str(val)
+                            .map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "time" => intermediate_rep.time.push(
+                        <chrono::DateTime<chrono::Utc> as std::str::FromStr>::from_str(val)
+                            .map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "vm" => intermediate_rep.vm.push(
+                        <models::EventVm as std::str::FromStr>::from_str(val)
+                            .map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "detail" => intermediate_rep.detail.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "operation" => intermediate_rep.operation.push(
+                        <models::Operation as std::str::FromStr>::from_str(val)
+                            .map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "message" => intermediate_rep.message.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    _ => {
+                        return std::result::Result::Err(
+                            "Unexpected key while parsing Event".to_string(),
+                        );
+                    }
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(Event {
+            id: intermediate_rep
+                .id
+                .into_iter()
+                .next()
+                .ok_or_else(|| "id missing in Event".to_string())?,
+            r_type: intermediate_rep
+                .r_type
+                .into_iter()
+                .next()
+                .ok_or_else(|| "type missing in Event".to_string())?,
+            time: intermediate_rep
+                .time
+                .into_iter()
+                .next()
+                .ok_or_else(|| "time missing in Event".to_string())?,
+            vm: intermediate_rep.vm.into_iter().next(),
+            detail: intermediate_rep.detail.into_iter().next(),
+            operation: intermediate_rep.operation.into_iter().next(),
+            message: intermediate_rep.message.into_iter().next(),
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<Event> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<Event>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<Event>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for Event - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<Event> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => match <Event as std::str::FromStr>::from_str(value) {
+                std::result::Result::Ok(value) => {
+                    std::result::Result::Ok(header::IntoHeaderValue(value))
+                }
+                std::result::Result::Err(err) => std::result::Result::Err(format!(
+                    r#"Unable to convert header value '{value}' into Event - {err}"#
+                )),
+            },
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Unable to convert header: {hdr_value:?} to string: {e}"#
+            )),
+        }
+    }
+}
+
+/// `vm.defined` (created or its definition replaced), `vm.undefined` (deleted), `vm.started`, `vm.paused`, `vm.resumed`, `vm.stopped`, `vm.shutting_down` (the guest began to shut down), `vm.pm_suspended`, `vm.crashed`, `vm.rebooted`, `vm.device_added`, `vm.device_removed`, `vm.job_completed` (a migration or backup job ended), `vm.metadata_changed`; `operation.created`, `operation.progress`, `operation.succeeded`, `operation.failed`, `operation.cancelled`; `hypervisor.disconnected`, `hypervisor.reconnected`; and `resync` (events were missed; see `events_stream`).
+/// Enumeration of values.
+/// Since this enum's variants do not hold data, we can easily define them as `#[repr(C)]`
+/// which helps with FFI.
+#[allow(non_camel_case_types, clippy::large_enum_variant)]
+#[repr(C)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(feature = "conversion", derive(frunk_enum_derive::LabelledGenericEnum))]
+pub enum EventType {
+    #[serde(rename = "vm.defined")]
+    VmDefined,
+    #[serde(rename = "vm.undefined")]
+    VmUndefined,
+    #[serde(rename = "vm.started")]
+    VmStarted,
+    #[serde(rename = "vm.paused")]
+    VmPaused,
+    #[serde(rename = "vm.resumed")]
+    VmResumed,
+    #[serde(rename = "vm.stopped")]
+    VmStopped,
+    #[serde(rename = "vm.shutting_down")]
+    VmShuttingDown,
+    #[serde(rename = "vm.pm_suspended")]
+    VmPmSuspended,
+    #[serde(rename = "vm.crashed")]
+    VmCrashed,
+    #[serde(rename = "vm.rebooted")]
+    VmRebooted,
+    #[serde(rename = "vm.device_added")]
+    VmDeviceAdded,
+    #[serde(rename = "vm.device_removed")]
+    VmDeviceRemoved,
+    #[serde(rename = "vm.job_completed")]
+    VmJobCompleted,
+    #[serde(rename = "vm.metadata_changed")]
+    VmMetadataChanged,
+    #[serde(rename = "operation.created")]
+    OperationCreated,
+    #[serde(rename = "operation.progress")]
+    OperationProgress,
+    #[serde(rename = "operation.succeeded")]
+    OperationSucceeded,
+    #[serde(rename = "operation.failed")]
+    OperationFailed,
+    #[serde(rename = "operation.cancelled")]
+    OperationCancelled,
+    #[serde(rename = "hypervisor.disconnected")]
+    HypervisorDisconnected,
+    #[serde(rename = "hypervisor.reconnected")]
+    HypervisorReconnected,
+    #[serde(rename = "resync")]
+    Resync,
+}
+
+impl validator::Validate for EventType {
+    fn validate(&self) -> std::result::Result<(), validator::ValidationErrors> {
+        std::result::Result::Ok(())
+    }
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            EventType::VmDefined => write!(f, "vm.defined"),
+            EventType::VmUndefined => write!(f, "vm.undefined"),
+            EventType::VmStarted => write!(f, "vm.started"),
+            EventType::VmPaused => write!(f, "vm.paused"),
+            EventType::VmResumed => write!(f, "vm.resumed"),
+            EventType::VmStopped => write!(f, "vm.stopped"),
+            EventType::VmShuttingDown => write!(f, "vm.shutting_down"),
+            EventType::VmPmSuspended => write!(f, "vm.pm_suspended"),
+            EventType::VmCrashed => write!(f, "vm.crashed"),
+            EventType::VmRebooted => write!(f, "vm.rebooted"),
+            EventType::VmDeviceAdded => write!(f, "vm.device_added"),
+            EventType::VmDeviceRemoved => write!(f, "vm.device_removed"),
+            EventType::VmJobCompleted => write!(f, "vm.job_completed"),
+            EventType::VmMetadataChanged => write!(f, "vm.metadata_changed"),
+            EventType::OperationCreated => write!(f, "operation.created"),
+            EventType::OperationProgress => write!(f, "operation.progress"),
+            EventType::OperationSucceeded => write!(f, "operation.succeeded"),
+            EventType::OperationFailed => write!(f, "operation.failed"),
+            EventType::OperationCancelled => write!(f, "operation.cancelled"),
+            EventType::HypervisorDisconnected => write!(f, "hypervisor.disconnected"),
+            EventType::HypervisorReconnected => write!(f, "hypervisor.reconnected"),
+            EventType::Resync => write!(f, "resync"),
+        }
+    }
+}
+
+impl std::str::FromStr for EventType {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "vm.defined" => std::result::Result::Ok(EventType::VmDefined),
+            "vm.undefined" => std::result::Result::Ok(EventType::VmUndefined),
+            "vm.started" => std::result::Result::Ok(EventType::VmStarted),
+            "vm.paused" => std::result::Result::Ok(EventType::VmPaused),
+            "vm.resumed" => std::result::Result::Ok(EventType::VmResumed),
+            "vm.stopped" => std::result::Result::Ok(EventType::VmStopped),
+            "vm.shutting_down" => std::result::Result::Ok(EventType::VmShuttingDown),
+            "vm.pm_suspended" => std::result::Result::Ok(EventType::VmPmSuspended),
+            "vm.crashed" => std::result::Result::Ok(EventType::VmCrashed),
+            "vm.rebooted" => std::result::Result::Ok(EventType::VmRebooted),
+            "vm.device_added" => std::result::Result::Ok(EventType::VmDeviceAdded),
+            "vm.device_removed" => std::result::Result::Ok(EventType::VmDeviceRemoved),
+            "vm.job_completed" => std::result::Result::Ok(EventType::VmJobCompleted),
+            "vm.metadata_changed" => std::result::Result::Ok(EventType::VmMetadataChanged),
+            "operation.created" => std::result::Result::Ok(EventType::OperationCreated),
+            "operation.progress" => std::result::Result::Ok(EventType::OperationProgress),
+            "operation.succeeded" => std::result::Result::Ok(EventType::OperationSucceeded),
+            "operation.failed" => std::result::Result::Ok(EventType::OperationFailed),
+            "operation.cancelled" => std::result::Result::Ok(EventType::OperationCancelled),
+            "hypervisor.disconnected" => std::result::Result::Ok(EventType::HypervisorDisconnected),
+            "hypervisor.reconnected" => std::result::Result::Ok(EventType::HypervisorReconnected),
+            "resync" => std::result::Result::Ok(EventType::Resync),
+            _ => std::result::Result::Err(format!(r#"Value not valid: {s}"#)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+#[serde(deny_unknown_fields)]
+pub struct EventVm {
+    #[serde(rename = "uuid")]
+    pub uuid: uuid::Uuid,
+
+    #[serde(rename = "name")]
+    #[validate(custom(function = "check_xss_string"))]
+    pub name: String,
+}
+
+impl EventVm {
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(uuid: uuid::Uuid, name: String) -> EventVm {
+        EventVm { uuid, name }
+    }
+}
+
+/// Converts the EventVm value to the Query Parameters representation (style=form, explode=false)
+/// specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde serializer
+impl std::fmt::Display for EventVm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<Option<String>> = vec![
+            // Skipping uuid in query parameter serialization
+            Some("name".to_string()),
+            Some(self.name.to_string()),
+        ];
+
+        write!(
+            f,
+            "{}",
+            params.into_iter().flatten().collect::<Vec<_>>().join(",")
+        )
+    }
+}
+
+/// Converts Query Parameters representation (style=form, explode=false) to a EventVm value
+/// as specified in https://swagger.io/docs/specification/serialization/
+/// Should be implemented in a serde deserializer
+impl std::str::FromStr for EventVm {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        /// An intermediate representation of the struct to use for parsing.
+        #[derive(Default)]
+        #[allow(dead_code)]
+        struct IntermediateRep {
+            pub uuid: Vec<uuid::Uuid>,
+            pub name: Vec<String>,
+        }
+
+        let mut intermediate_rep = IntermediateRep::default();
+
+        // Parse into intermediate representation
+        let mut string_iter = s.split(',');
+        let mut key_result = string_iter.next();
+
+        while key_result.is_some() {
+            let val = match string_iter.next() {
+                Some(x) => x,
+                None => {
+                    return std::result::Result::Err(
+                        "Missing value while parsing EventVm".to_string(),
+                    );
+                }
+            };
+
+            if let Some(key) = key_result {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    #[allow(clippy::redundant_clone)]
+                    "uuid" => intermediate_rep.uuid.push(
+                        <uuid::Uuid as std::str::FromStr>::from_str(val)
+                            .map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "name" => intermediate_rep.name.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    _ => {
+                        return std::result::Result::Err(
+                            "Unexpected key while parsing EventVm".to_string(),
+                        );
+                    }
+                }
+            }
+
+            // Get the next key
+            key_result = string_iter.next();
+        }
+
+        // Use the intermediate representation to return the struct
+        std::result::Result::Ok(EventVm {
+            uuid: intermediate_rep
+                .uuid
+                .into_iter()
+                .next()
+                .ok_or_else(|| "uuid missing in EventVm".to_string())?,
+            name: intermediate_rep
+                .name
+                .into_iter()
+                .next()
+                .ok_or_else(|| "name missing in EventVm".to_string())?,
+        })
+    }
+}
+
+// Methods for converting between header::IntoHeaderValue<EventVm> and HeaderValue
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<header::IntoHeaderValue<EventVm>> for HeaderValue {
+    type Error = String;
+
+    fn try_from(
+        hdr_value: header::IntoHeaderValue<EventVm>,
+    ) -> std::result::Result<Self, Self::Error> {
+        let hdr_value = hdr_value.to_string();
+        match HeaderValue::from_str(&hdr_value) {
+            std::result::Result::Ok(value) => std::result::Result::Ok(value),
+            std::result::Result::Err(e) => std::result::Result::Err(format!(
+                r#"Invalid header value for EventVm - value: {hdr_value} is invalid {e}"#
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl std::convert::TryFrom<HeaderValue> for header::IntoHeaderValue<EventVm> {
+    type Error = String;
+
+    fn try_from(hdr_value: HeaderValue) -> std::result::Result<Self, Self::Error> {
+        match hdr_value.to_str() {
+            std::result::Result::Ok(value) => {
+                match <EventVm as std::str::FromStr>::from_str(value) {
+                    std::result::Result::Ok(value) => {
+                        std::result::Result::Ok(header::IntoHeaderValue(value))
+                    }
+                    std::result::Result::Err(err) => std::result::Result::Err(format!(
+                        r#"Unable to convert header value '{value}' into EventVm - {err}"#
                     )),
                 }
             }

@@ -4,6 +4,8 @@
 //! client can follow it and a restart cannot lose it: on start-up, operations a
 //! previous process left queued or running are marked failed with a reason.
 //! Cancellation is cooperative: the task checks its [`OperationHandle`].
+//! Every start, change of phase or whole percentage, and end is also
+//! published on the event stream.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,6 +15,7 @@ use tokio::sync::watch;
 
 use crate::db::{now, Database, OperationRow};
 use crate::error::{Error, Result};
+use crate::events::{EventBus, EventKind};
 
 /// The state an operation is in. Terminal states never change again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +76,7 @@ impl From<Error> for OperationFailure {
 /// Creates, tracks and cancels operations.
 pub struct Operations {
     db: Arc<Database>,
+    events: Arc<EventBus>,
     cancels: Mutex<HashMap<String, watch::Sender<bool>>>,
 }
 
@@ -80,6 +84,10 @@ pub struct Operations {
 pub struct OperationHandle {
     id: String,
     db: Arc<Database>,
+    events: Arc<EventBus>,
+    /// The phase and whole percentage last published, so that progress
+    /// events come only when one of them changes.
+    published: Mutex<(String, i64)>,
     cancelled: watch::Receiver<bool>,
 }
 
@@ -114,7 +122,9 @@ impl OperationHandle {
                 row.total = total;
                 row.percent = percent.clamp(0.0, 100.0);
                 row.updated_at = now();
-                self.db.upsert_operation(&row)
+                self.db.upsert_operation(&row)?;
+                self.publish_progress(&row);
+                Ok(())
             }
             _ => Ok(()),
         });
@@ -124,10 +134,23 @@ impl OperationHandle {
     }
 }
 
+impl OperationHandle {
+    fn publish_progress(&self, row: &OperationRow) {
+        let now = (row.phase.clone(), row.percent.floor() as i64);
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        if *published != now {
+            *published = now;
+            self.events
+                .publish_operation(EventKind::OperationProgress, row);
+        }
+    }
+}
+
 impl Operations {
-    pub fn new(db: Arc<Database>) -> Self {
+    pub fn new(db: Arc<Database>, events: Arc<EventBus>) -> Self {
         Operations {
             db,
+            events,
             cancels: Mutex::new(HashMap::new()),
         }
     }
@@ -168,6 +191,8 @@ impl Operations {
             finished_at: None,
         };
         self.db.upsert_operation(&row)?;
+        self.events
+            .publish_operation(EventKind::OperationCreated, &row);
         let (tx, rx) = watch::channel(false);
         self.cancels
             .lock()
@@ -176,9 +201,12 @@ impl Operations {
         let handle = OperationHandle {
             id: row.id.clone(),
             db: self.db.clone(),
+            events: self.events.clone(),
+            published: Mutex::new((row.phase.clone(), 0)),
             cancelled: rx,
         };
         let db = self.db.clone();
+        let events = self.events.clone();
         let id = row.id.clone();
         tokio::spawn(async move {
             let cancelled_rx = handle.cancelled.clone();
@@ -188,7 +216,7 @@ impl Operations {
                 (Err(_), true) => OperationStatus::Cancelled,
                 (Err(_), false) => OperationStatus::Failed,
             };
-            if let Err(err) = finish(&db, &id, status, outcome.err()) {
+            if let Err(err) = finish(&db, &events, &id, status, outcome.err()) {
                 tracing::error!(operation = %id, error = %err, "could not record the end of an operation");
             }
         });
@@ -232,7 +260,7 @@ impl Operations {
             }
             None => {
                 // Not ours: left by another process. Nothing runs it, so end it here.
-                finish(&self.db, id, OperationStatus::Cancelled, None)?;
+                finish(&self.db, &self.events, id, OperationStatus::Cancelled, None)?;
             }
         }
         self.get(id)
@@ -256,6 +284,7 @@ impl Operations {
 
 fn finish(
     db: &Database,
+    events: &EventBus,
     id: &str,
     status: OperationStatus,
     failure: Option<OperationFailure>,
@@ -279,7 +308,9 @@ fn finish(
     }
     row.updated_at = ts.clone();
     row.finished_at = Some(ts);
-    db.upsert_operation(&row)
+    db.upsert_operation(&row)?;
+    events.publish_operation(EventKind::OperationEnded(status), &row);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -288,7 +319,10 @@ mod tests {
     use std::time::Duration;
 
     fn ops() -> Operations {
-        Operations::new(Arc::new(Database::open_in_memory().unwrap()))
+        Operations::new(
+            Arc::new(Database::open_in_memory().unwrap()),
+            Arc::new(EventBus::new(16)),
+        )
     }
 
     #[tokio::test]

@@ -86,6 +86,9 @@ mockall::mock! {
     impl ConsoleBackend for Hv {
         fn consoles(&self, uuid: &str) -> Result<Vec<ConsoleEndpoint>>;
     }
+    impl EventBackend for Hv {
+        fn watch_events(&self, sink: EventSink) -> Result<()>;
+    }
     impl NetworkBackend for Hv {
         fn list_networks(&self) -> Result<Vec<Network>>;
         fn lookup_network(&self, name: &str) -> Result<Network>;
@@ -164,7 +167,9 @@ fn request(autostart: bool) -> VmCreate {
     }
 }
 
-fn app(hv: MockHv) -> Arc<Vapor> {
+fn app(mut hv: MockHv) -> Arc<Vapor> {
+    // These tests script calls, not events.
+    hv.expect_watch_events().returning(|_| Ok(()));
     Vapor::new(
         Arc::new(hv),
         Arc::new(Database::open_in_memory().unwrap()),

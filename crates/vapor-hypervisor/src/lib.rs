@@ -18,6 +18,7 @@ mod backup;
 mod console;
 mod device;
 mod error;
+mod events;
 mod hotplug;
 mod metrics;
 mod migration;
@@ -30,6 +31,7 @@ pub use backup::*;
 pub use console::*;
 pub use device::*;
 pub use error::{HypervisorError, HypervisorErrorKind, Result};
+pub use events::*;
 pub use hotplug::*;
 pub use metrics::*;
 pub use migration::*;
@@ -41,7 +43,7 @@ pub use types::*;
 /// A virtualization backend. See the crate docs for the rules implementations follow.
 ///
 /// Domains are this trait's own methods; storage, networks, snapshots,
-/// metrics, migration, devices, backups, hotplug and consoles are its supertraits, one per area, so that each area lives in its
+/// metrics, migration, devices, backups, hotplug, consoles and events are its supertraits, one per area, so that each area lives in its
 /// own files in every backend.
 pub trait Hypervisor:
     Send
@@ -55,6 +57,7 @@ pub trait Hypervisor:
     + BackupBackend
     + HotplugBackend
     + ConsoleBackend
+    + EventBackend
 {
     /// What this backend is and what the host offers.
     fn host_info(&self) -> Result<HostInfo>;

@@ -7,34 +7,83 @@
 //! here. When libvirtd goes away (restart, crash), the connection is dead for
 //! good; [`Connection::call`] notices, opens a new one, and retries once.
 //!
+//! Events ([`Connection::watch_events`]): the domain event callbacks
+//! (`ffi_events.rs`) are registered on the connection in use, and again on
+//! every connection that replaces it, whichever path reopens it (a call or
+//! the watcher). The watcher, a plain thread started by the first
+//! `watch_events`, polls the connection's liveness about twice a second
+//! (uncounted), so a dead connection is noticed within a second even when no
+//! call is made; it then reopens with backoff (0.5 s doubling to 5 s) until
+//! libvirtd answers. Each outage is reported once: `Disconnected` when the
+//! first reopen starts, `Reconnected` once the callbacks are registered on
+//! the new connection. Both are decided under the reopening lock, which
+//! also guards the registration state, so two paths cannot report twice.
+//!
 //! The connection also owns the instance's libvirt call counter: every call
 //! made through it, including opening and liveness checks, is counted (see
-//! `counted.rs`).
+//! `counted.rs`), except the watcher's liveness polls.
 
+use std::ffi::c_int;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, Weak};
 use std::thread;
 use std::time::Duration;
 
 use tracing::{debug, info, warn};
-use vapor_hypervisor::{HypervisorError, HypervisorErrorKind};
+use vapor_hypervisor::{EventSink, HypervisorError, HypervisorErrorKind, HypervisorEvent};
 
 use crate::counted::{Conn, Handle};
 use crate::error::{to_hypervisor_error, Error, Result};
+use crate::ffi_events::{self, Delivery};
 
 /// Seconds between keepalive probes on remote connections.
 const KEEPALIVE_INTERVAL_SECS: i32 = 5;
 /// Unanswered probes after which libvirt closes the connection.
 const KEEPALIVE_COUNT: u32 = 3;
+/// How often the event watcher checks that the connection is alive.
+const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+/// The watcher's first wait after a failed reopen; it doubles up to
+/// [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(500);
+/// The watcher's longest wait between reopen attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// A libvirt connection that reopens itself after libvirtd restarts.
 pub(crate) struct Connection {
+    shared: Arc<Shared>,
+}
+
+/// What the connection and its event watcher share. The watcher holds it
+/// only through a `Weak`, so dropping the [`Connection`] ends both.
+struct Shared {
     uri: String,
     current: RwLock<Arc<Handle>>,
     /// libvirt calls made through this connection, reopened ones included.
     calls: AtomicU64,
-    /// Serialises reopening only; ordinary calls never take it.
-    reopening: Mutex<()>,
+    /// Serialises reopening and event (de)registration; ordinary calls
+    /// never take it.
+    reopening: Mutex<Events>,
+    /// Where the event callbacks deliver (shared with libvirt through
+    /// each registration's opaque pointer).
+    delivery: Arc<Delivery>,
+}
+
+/// The event state, guarded by [`Shared::reopening`].
+#[derive(Default)]
+struct Events {
+    /// `watch_events` was called (and the watcher started).
+    watching: bool,
+    /// The callbacks registered, and on which connection; `None` while a
+    /// registration is owed (after a reopen whose registration failed).
+    registered: Option<Registration>,
+    /// `Disconnected` was reported and `Reconnected` not yet.
+    outage: bool,
+}
+
+/// Callbacks registered on one connection.
+struct Registration {
+    handle: Arc<Handle>,
+    ids: Vec<c_int>,
 }
 
 impl Connection {
@@ -44,30 +93,24 @@ impl Connection {
         let calls = AtomicU64::new(0);
         let handle = open_connect(uri, &calls)?;
         Ok(Self {
-            uri: uri.to_string(),
-            current: RwLock::new(Arc::new(handle)),
-            calls,
-            reopening: Mutex::new(()),
+            shared: Arc::new(Shared {
+                uri: uri.to_string(),
+                current: RwLock::new(Arc::new(handle)),
+                calls,
+                reopening: Mutex::new(Events::default()),
+                delivery: Arc::new(Delivery::new()),
+            }),
         })
     }
 
     /// The URI this connection was opened with.
     pub(crate) fn uri(&self) -> &str {
-        &self.uri
+        &self.shared.uri
     }
 
     /// The libvirt calls made through this connection so far.
     pub(crate) fn calls(&self) -> u64 {
-        self.calls.load(Ordering::Relaxed)
-    }
-
-    /// The connection in use now.
-    fn current(&self) -> Arc<Handle> {
-        let guard = self
-            .current
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Arc::clone(&guard)
+        self.shared.calls.load(Ordering::Relaxed)
     }
 
     /// Runs `op` on the connection. If the connection is found dead, before
@@ -83,20 +126,69 @@ impl Connection {
         &self,
         op: impl Fn(&Conn<'_>) -> Result<T>,
     ) -> Result<T, HypervisorError> {
-        let mut handle = self.current();
-        if !self.is_alive(&handle) {
-            handle = self.reopen(&handle)?;
+        let shared = &*self.shared;
+        let mut handle = shared.current();
+        if !shared.is_alive(&handle) {
+            handle = shared.reopen(&handle, "the connection to libvirt was closed")?;
         }
-        match op(&handle.with(&self.calls)) {
+        match op(&handle.with(&shared.calls)) {
             Ok(value) => Ok(value),
-            Err(err) if self.is_alive(&handle) => Err(err.into_hypervisor()),
+            Err(err) if shared.is_alive(&handle) => Err(err.into_hypervisor()),
             Err(err) => {
-                warn!(uri = %self.uri, error = %err.into_hypervisor(),
+                let err = err.into_hypervisor();
+                warn!(uri = %shared.uri, error = %err,
                       "libvirt connection lost; reconnecting and retrying once");
-                let handle = self.reopen(&handle)?;
-                op(&handle.with(&self.calls)).map_err(Error::into_hypervisor)
+                let handle = shared.reopen(&handle, &err.message)?;
+                op(&handle.with(&shared.calls)).map_err(Error::into_hypervisor)
             }
         }
+    }
+
+    /// Delivers domain events to `sink` from now on (a second call replaces
+    /// the sink). The first call registers the callbacks on the connection
+    /// and starts the watcher thread; it fails, leaving nothing registered,
+    /// when registration fails.
+    ///
+    /// Costs six libvirt calls the first time (one
+    /// `virConnectDomainEventRegisterAny` per event), none afterwards.
+    pub(crate) fn watch_events(&self, sink: EventSink) -> Result<(), HypervisorError> {
+        let shared = &self.shared;
+        let mut events = shared.lock_events();
+        shared.delivery.set_sink(Some(sink));
+        if events.watching {
+            return Ok(());
+        }
+        let handle = shared.current();
+        let registration = shared.register(&handle).map_err(Error::into_hypervisor)?;
+        events.registered = Some(registration);
+        events.watching = true;
+        drop(events);
+        let weak = Arc::downgrade(shared);
+        thread::Builder::new()
+            .name("libvirt-events".into())
+            .spawn(move || watch(weak))
+            .map_err(|e| {
+                HypervisorError::failed(format!("cannot start the libvirt event watcher: {e}"))
+            })?;
+        debug!(uri = %shared.uri, "watching libvirt domain events");
+        Ok(())
+    }
+}
+
+impl Shared {
+    /// The connection in use now.
+    fn current(&self) -> Arc<Handle> {
+        let guard = self
+            .current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(&guard)
+    }
+
+    fn lock_events(&self) -> MutexGuard<'_, Events> {
+        self.reopening
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Whether libvirt still considers the connection usable. Local check
@@ -106,15 +198,21 @@ impl Connection {
     }
 
     /// Replaces the dead connection `dead` with a fresh one, unless another
-    /// thread already did.
-    fn reopen(&self, dead: &Arc<Handle>) -> Result<Arc<Handle>, HypervisorError> {
-        let _guard = self
-            .reopening
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    /// thread already did. When events are watched, reports `Disconnected`
+    /// (with `reason`) if this outage was not reported yet, and once the
+    /// callbacks are registered on the fresh connection, `Reconnected`.
+    fn reopen(&self, dead: &Arc<Handle>, reason: &str) -> Result<Arc<Handle>, HypervisorError> {
+        let mut events = self.lock_events();
         let current = self.current();
         if !Arc::ptr_eq(&current, dead) && self.is_alive(&current) {
             return Ok(current);
+        }
+        if events.watching && !events.outage {
+            events.outage = true;
+            warn!(uri = %self.uri, reason, "lost the libvirt connection; events stop until it is back");
+            self.delivery.send(HypervisorEvent::Disconnected {
+                reason: reason.to_string(),
+            });
         }
         let fresh = Arc::new(open_connect(&self.uri, &self.calls)?);
         {
@@ -125,8 +223,131 @@ impl Connection {
             *slot = Arc::clone(&fresh);
         }
         info!(uri = %self.uri, "reconnected to libvirt");
+        if events.watching {
+            self.reregister(&mut events, &fresh);
+        }
         // The old connection closes when its last in-flight user drops it.
         Ok(fresh)
+    }
+
+    /// Moves the callbacks to `handle`: drops those on the old connection
+    /// and registers new ones, then reports `Reconnected` if an outage was
+    /// reported. If registration fails, it stays owed and the watcher tries
+    /// again.
+    fn reregister(&self, events: &mut Events, handle: &Arc<Handle>) {
+        if let Some(old) = events.registered.take() {
+            self.deregister(old);
+        }
+        // Held while registering, so that no event from the new connection
+        // reaches the sink before `Reconnected`. The callbacks wait for it on
+        // the event-loop thread; registration does not need that thread (a
+        // remote call's caller does its own I/O).
+        let delivery = self.delivery.lock();
+        match self.register(handle) {
+            Ok(registration) => {
+                events.registered = Some(registration);
+                if events.outage {
+                    events.outage = false;
+                    delivery.send(HypervisorEvent::Reconnected);
+                }
+            }
+            Err(err) => {
+                warn!(uri = %self.uri, error = %err.into_hypervisor(),
+                      "cannot register libvirt event callbacks; will retry");
+            }
+        }
+    }
+
+    /// Registers every callback on `handle`; all or none.
+    fn register(&self, handle: &Arc<Handle>) -> Result<Registration> {
+        let conn = handle.with(&self.calls);
+        let mut ids = Vec::new();
+        for sub in ffi_events::subscriptions() {
+            match conn.register_domain_event(sub, &self.delivery) {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    self.deregister(Registration {
+                        handle: Arc::clone(handle),
+                        ids,
+                    });
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(Registration {
+            handle: Arc::clone(handle),
+            ids,
+        })
+    }
+
+    /// Deregisters callbacks. libvirt removes each from the connection
+    /// before telling the daemon, so on a dead connection they are gone
+    /// even though the call reports the daemon's absence; that error is
+    /// only logged. Their opaque pointers are released by libvirt once no
+    /// dispatch of them runs any more.
+    fn deregister(&self, registration: Registration) {
+        let conn = registration.handle.with(&self.calls);
+        for id in registration.ids {
+            if let Err(e) = conn.deregister_domain_event(id) {
+                debug!(id, error = %e.message(), "event callback deregistration reported an error");
+            }
+        }
+    }
+
+    /// One look at the connection by the watcher. `false` when it was dead
+    /// and could not be reopened.
+    fn check(&self) -> bool {
+        let handle = self.current();
+        if !handle.is_alive_uncounted() {
+            return self
+                .reopen(&handle, "the connection to libvirt was closed")
+                .is_ok();
+        }
+        // Alive: make sure the callbacks are on it (a reopen whose
+        // registration failed leaves that owed).
+        let mut events = self.lock_events();
+        let on_current = matches!(&events.registered,
+            Some(r) if Arc::ptr_eq(&r.handle, &self.current()));
+        if events.watching && !on_current {
+            let current = self.current();
+            self.reregister(&mut events, &current);
+        }
+        true
+    }
+}
+
+impl Drop for Shared {
+    /// Stops delivery: deregisters the callbacks (otherwise they would keep
+    /// the connection open and the sink called) and drops the sink.
+    fn drop(&mut self) {
+        let registered = self.lock_events().registered.take();
+        if let Some(registration) = registered {
+            self.deregister(registration);
+        }
+        self.delivery.set_sink(None);
+    }
+}
+
+/// The event watcher's loop: until the connection is dropped, checks it
+/// every [`WATCH_INTERVAL`] and, while it cannot be reopened, waits with
+/// backoff between attempts.
+fn watch(shared: Weak<Shared>) {
+    let mut backoff = MIN_BACKOFF;
+    let mut wait = WATCH_INTERVAL;
+    loop {
+        thread::sleep(wait);
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        if shared.check() {
+            backoff = MIN_BACKOFF;
+            wait = WATCH_INTERVAL;
+        } else {
+            debug!(uri = %shared.uri, wait_ms = backoff.as_millis() as u64,
+                   "libvirt still unreachable; retrying");
+            wait = backoff;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
     }
 }
 

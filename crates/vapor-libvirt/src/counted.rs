@@ -23,7 +23,17 @@
 //!   part of reading that one call's answer, so that a read of every
 //!   domain's statistics costs one call whatever their number;
 //! - the process-wide event loop and error callback set up in
-//!   `connection.rs`, which belong to no instance.
+//!   `connection.rs`, which belong to no instance;
+//! - the event watcher's liveness polls ([`Handle::is_alive_uncounted`],
+//!   `virConnectIsAlive` about twice a second on its own thread), which no
+//!   caller asked for and which would otherwise make counts depend on time;
+//! - what the domain event callbacks read on libvirt's event-loop thread
+//!   (`virDomainGetName`, `virDomainGetUUIDString` on the domain libvirt
+//!   hands them; see `ffi_events.rs`), part of receiving one event.
+//!
+//! Registering and deregistering event callbacks
+//! ([`Conn::register_domain_event`], [`Conn::deregister_domain_event`]) are
+//! counted, one call each.
 //!
 //! A call that the `virt` binding rejects before reaching libvirt (a string
 //! argument with a NUL byte) is still counted.
@@ -79,6 +89,12 @@ impl Handle {
             raw: &self.0,
             calls,
         }
+    }
+
+    /// `virConnectIsAlive`, not counted: for the event watcher's periodic
+    /// polls only (answered locally, no round trip).
+    pub(crate) fn is_alive_uncounted(&self) -> bool {
+        self.0.is_alive().unwrap_or(false)
     }
 }
 
@@ -653,6 +669,39 @@ impl Ckpt<'_> {
     pub(crate) fn delete(&self, flags: u32) -> Result<(), VirtError> {
         counted(self.calls, || {
             crate::ffi_backup::checkpoint_delete(&self.raw, flags)
+        })
+    }
+}
+
+// -------------------------------------------------------------------- events
+//
+// Domain event callbacks, which the `virt` crate does not wrap; their raw
+// calls live in `ffi_events.rs` and are reached only from here. The
+// callbacks themselves run on libvirt's event-loop thread and make no
+// counted call (see the list at the top).
+
+/// Event calls on a connection.
+impl Conn<'_> {
+    /// `virConnectDomainEventRegisterAny` for every domain, through
+    /// [`crate::ffi_events::register`]; the callback ID.
+    pub(crate) fn register_domain_event(
+        &self,
+        sub: crate::ffi_events::Subscription,
+        delivery: &std::sync::Arc<crate::ffi_events::Delivery>,
+    ) -> Result<std::ffi::c_int, VirtError> {
+        counted(self.calls, || {
+            crate::ffi_events::register(self.raw, sub, delivery)
+        })
+    }
+
+    /// `virConnectDomainEventDeregisterAny`, through
+    /// [`crate::ffi_events::deregister`].
+    pub(crate) fn deregister_domain_event(
+        &self,
+        callback_id: std::ffi::c_int,
+    ) -> Result<(), VirtError> {
+        counted(self.calls, || {
+            crate::ffi_events::deregister(self.raw, callback_id)
         })
     }
 }

@@ -33,8 +33,10 @@ mod console;
 mod counted;
 mod device;
 mod error;
+mod events;
 mod ffi;
 mod ffi_backup;
+mod ffi_events;
 mod hotplug;
 mod metrics;
 mod migration;
@@ -105,6 +107,14 @@ impl LibvirtHypervisor {
     /// backed by a storage volume (`virStorageVolLookupByPath`,
     /// `virStorageVolGetInfo`). Releasing references, fetching a failed
     /// call's error and the process-wide event loop are not counted.
+    ///
+    /// Events ([`vapor_hypervisor::EventBackend::watch_events`]): registering
+    /// and deregistering the six event callbacks are counted, one call each
+    /// (six at `watch_events`; after a reconnection, six deregistrations on
+    /// the dead connection and six registrations on the new one; six
+    /// deregistrations when the backend is dropped). The watcher's liveness
+    /// polls and what the callbacks read from the domain they are given are
+    /// not counted, so counts never depend on time.
     pub fn libvirt_calls(&self) -> u64 {
         self.conn.calls()
     }

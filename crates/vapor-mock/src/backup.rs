@@ -109,29 +109,35 @@ impl Image {
 
 impl MockHypervisor {
     /// Drops the records of domains that are gone; ends (by time, or because
-    /// the domain stopped) a running job. Domains lock first.
+    /// the domain stopped) a running job, and reports that it ended.
+    /// Domains lock first.
     fn settle_backups(&self) -> MutexGuard<'_, BTreeMap<String, DomainBackups>> {
-        let active: BTreeMap<String, bool> = self
+        let domains: BTreeMap<String, (bool, String)> = self
             .lock()
             .domains
             .iter()
-            .map(|(uuid, d)| (uuid.clone(), d.state.is_active()))
+            .map(|(uuid, d)| (uuid.clone(), (d.state.is_active(), d.spec.name.clone())))
             .collect();
         let mut all = self.backups.lock();
-        all.retain(|uuid, _| active.contains_key(uuid));
+        all.retain(|uuid, _| domains.contains_key(uuid));
         for (uuid, b) in all.iter_mut() {
             let Some(job) = b.job.as_mut() else { continue };
             if job.outcome != JobOutcome::Running {
                 continue;
             }
-            if !active[uuid] {
+            let (active, name) = &domains[uuid];
+            if !active {
                 job.outcome = JobOutcome::Failed("operation failed: domain is not running".into());
             } else if job.started.elapsed() >= self.backups.job_duration {
                 job.outcome = match write_images(&job.images) {
                     Ok(()) => JobOutcome::Completed,
                     Err(e) => JobOutcome::Failed(e),
                 };
+            } else {
+                continue;
             }
+            self.events
+                .domain(uuid, name, DomainEventKind::JobCompleted, None);
         }
         all
     }
@@ -266,13 +272,15 @@ impl BackupBackend for MockHypervisor {
     }
 
     fn abort_backup(&self, uuid: &str) -> Result<()> {
-        if !self.lock().domains.contains_key(uuid) {
+        let Some(name) = self.lock().domains.get(uuid).map(|d| d.spec.name.clone()) else {
             return Err(no_domain(uuid));
-        }
+        };
         let mut all = self.settle_backups();
         match all.get_mut(uuid).and_then(|b| b.job.as_mut()) {
             Some(job) if job.outcome == JobOutcome::Running => {
                 job.outcome = JobOutcome::Failed("operation aborted: job cancelled".into());
+                self.events
+                    .domain(uuid, &name, DomainEventKind::JobCompleted, None);
                 Ok(())
             }
             _ => Err(HypervisorError::operation_invalid(

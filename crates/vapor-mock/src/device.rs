@@ -13,6 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use vapor_hypervisor::*;
 
+use crate::events::hostdev_alias;
 use crate::MockHypervisor;
 
 /// The mock host's PCI devices and which domain (by UUID) has each.
@@ -35,6 +36,15 @@ impl Default for MockDevices {
 impl MockDevices {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<PciAddress, String>> {
         self.assigned.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The addresses of the PCI devices assigned to a domain, in order.
+    pub(crate) fn assigned_to(&self, uuid: &str) -> Vec<PciAddress> {
+        self.lock()
+            .iter()
+            .filter(|(_, owner)| *owner == uuid)
+            .map(|(address, _)| *address)
+            .collect()
     }
 }
 
@@ -201,7 +211,22 @@ impl DeviceBackend for MockHypervisor {
                 )));
             }
         }
-        assigned.insert(dev.address, uuid);
+        assigned.insert(dev.address, uuid.clone());
+        let position = assigned
+            .iter()
+            .filter(|(_, owner)| **owner == uuid)
+            .position(|(address, _)| *address == dev.address)
+            .unwrap_or(0);
+        drop(assigned);
+        // A running domain gets the device live too, which libvirt reports.
+        let d = &state.domains[&uuid];
+        if d.state.is_active() {
+            self.events.of(
+                &d.spec,
+                DomainEventKind::DeviceAdded,
+                Some(&hostdev_alias(position)),
+            );
+        }
         Ok(())
     }
 
@@ -216,7 +241,21 @@ impl DeviceBackend for MockHypervisor {
                 "domain '{domain}' has no host device {address}"
             )));
         }
+        let position = assigned
+            .iter()
+            .filter(|(_, owner)| **owner == uuid)
+            .position(|(a, _)| *a == address)
+            .unwrap_or(0);
         assigned.remove(&address);
+        drop(assigned);
+        let d = &state.domains[&uuid];
+        if d.state.is_active() {
+            self.events.of(
+                &d.spec,
+                DomainEventKind::DeviceRemoved,
+                Some(&hostdev_alias(position)),
+            );
+        }
         Ok(())
     }
 }

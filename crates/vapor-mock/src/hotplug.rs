@@ -23,6 +23,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use vapor_hypervisor::*;
 
+use crate::events::{disk_alias, hostdev_alias, interface_alias};
 use crate::{MockDomain, MockHypervisor, State};
 
 /// USB devices of the mock host, which domain (by UUID) has each, and how
@@ -179,6 +180,11 @@ impl HotplugBackend for MockHypervisor {
             )));
         }
         both(d, |s| s.disks.push(disk.clone()));
+        self.events.of(
+            &d.spec,
+            DomainEventKind::DeviceAdded,
+            Some(&disk_alias(disk)),
+        );
         Ok(())
     }
 
@@ -186,14 +192,22 @@ impl HotplugBackend for MockHypervisor {
         let cooperate = self.cooperate();
         let mut state = self.lock();
         let d = running(&mut state, uuid)?;
-        if !d.spec.disks.iter().any(|x| x.target == target) {
+        let Some(alias) = d
+            .spec
+            .disks
+            .iter()
+            .find(|x| x.target == target)
+            .map(disk_alias)
+        else {
             return Err(HypervisorError::not_found(format!(
                 "the domain has no disk with target '{target}'"
             )));
-        }
+        };
         let drop = |s: &mut DomainSpec| s.disks.retain(|x| x.target != target);
         if cooperate {
             both(d, drop);
+            self.events
+                .of(&d.spec, DomainEventKind::DeviceRemoved, Some(&alias));
             Ok(HotplugState::Completed)
         } else {
             config_only(d, drop);
@@ -221,7 +235,10 @@ impl HotplugBackend for MockHypervisor {
                 iface.mac
             )));
         }
+        let alias = interface_alias(d.spec.interfaces.len());
         both(d, |s| s.interfaces.push(iface.clone()));
+        self.events
+            .of(&d.spec, DomainEventKind::DeviceAdded, Some(&alias));
         Ok(())
     }
 
@@ -229,19 +246,24 @@ impl HotplugBackend for MockHypervisor {
         let cooperate = self.cooperate();
         let mut state = self.lock();
         let d = running(&mut state, uuid)?;
-        if !d
+        let Some(position) = d
             .spec
             .interfaces
             .iter()
-            .any(|n| n.mac.eq_ignore_ascii_case(mac))
-        {
+            .position(|n| n.mac.eq_ignore_ascii_case(mac))
+        else {
             return Err(HypervisorError::not_found(format!(
                 "the domain has no network interface with MAC {mac}"
             )));
-        }
+        };
         let drop = |s: &mut DomainSpec| s.interfaces.retain(|n| !n.mac.eq_ignore_ascii_case(mac));
         if cooperate {
             both(d, drop);
+            self.events.of(
+                &d.spec,
+                DomainEventKind::DeviceRemoved,
+                Some(&interface_alias(position)),
+            );
             Ok(HotplugState::Completed)
         } else {
             config_only(d, drop);
@@ -256,6 +278,7 @@ impl HotplugBackend for MockHypervisor {
     fn attach_usb_device(&self, uuid: &str, dev: &UsbHostdev) -> Result<()> {
         let mut state = self.lock();
         running(&mut state, uuid)?;
+        let pci = self.devices.assigned_to(uuid).len();
         let present = self
             .hotplug
             .usb_inventory
@@ -281,6 +304,18 @@ impl HotplugBackend for MockHypervisor {
             ))),
             None => {
                 usb.insert(*dev, uuid.to_owned());
+                let position = usb
+                    .iter()
+                    .filter(|(_, owner)| *owner == uuid)
+                    .position(|(d, _)| d == dev)
+                    .unwrap_or(0);
+                drop(usb);
+                let d = &state.domains[uuid];
+                self.events.of(
+                    &d.spec,
+                    DomainEventKind::DeviceAdded,
+                    Some(&hostdev_alias(pci + position)),
+                );
                 Ok(())
             }
         }
@@ -289,6 +324,7 @@ impl HotplugBackend for MockHypervisor {
     fn detach_usb_device(&self, uuid: &str, dev: &UsbHostdev) -> Result<HotplugState> {
         let mut state = self.lock();
         running(&mut state, uuid)?;
+        let pci = self.devices.assigned_to(uuid).len();
         let mut usb = self.hotplug.usb();
         if usb.get(dev).map(String::as_str) != Some(uuid) {
             return Err(HypervisorError::not_found(format!(
@@ -296,7 +332,19 @@ impl HotplugBackend for MockHypervisor {
                 dev.vendor_id, dev.product_id
             )));
         }
+        let position = usb
+            .iter()
+            .filter(|(_, owner)| *owner == uuid)
+            .position(|(d, _)| d == dev)
+            .unwrap_or(0);
         usb.remove(dev);
+        drop(usb);
+        let d = &state.domains[uuid];
+        self.events.of(
+            &d.spec,
+            DomainEventKind::DeviceRemoved,
+            Some(&hostdev_alias(pci + position)),
+        );
         Ok(HotplugState::Completed)
     }
 }

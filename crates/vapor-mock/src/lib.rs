@@ -73,6 +73,7 @@ pub struct MockHypervisor {
     backups: backup::MockBackups,
     hotplug: hotplug::MockHotplug,
     guests: guest::MockGuests,
+    events: events::MockEvents,
 }
 
 impl Default for MockHypervisor {
@@ -93,6 +94,7 @@ impl MockHypervisor {
             backups: backup::MockBackups::default(),
             hotplug: hotplug::MockHotplug::default(),
             guests: guest::MockGuests::default(),
+            events: events::MockEvents::default(),
         }
     }
 
@@ -298,16 +300,23 @@ impl Hypervisor for MockHypervisor {
             config: None,
         };
         state.domains.insert(uuid.clone(), domain);
-        Ok(state.view(&state.domains[&uuid]))
+        let d = &state.domains[&uuid];
+        self.events
+            .of(&d.spec, DomainEventKind::Defined, Some("added"));
+        Ok(state.view(d))
     }
 
+    /// A running domain is destroyed first, as our libvirt backend does.
     fn undefine_domain(&self, uuid: &str) -> Result<()> {
         let mut state = self.lock();
-        state
-            .domains
-            .remove(uuid)
-            .map(|_| ())
-            .ok_or_else(|| no_domain(uuid))
+        let d = state.domains.remove(uuid).ok_or_else(|| no_domain(uuid))?;
+        if d.state.is_active() {
+            self.events
+                .of(&d.spec, DomainEventKind::Stopped, Some("destroyed"));
+        }
+        self.events
+            .of(&d.spec, DomainEventKind::Undefined, Some("removed"));
+        Ok(())
     }
 
     fn power(&self, uuid: &str, action: PowerAction) -> Result<()> {
@@ -321,12 +330,14 @@ impl Hypervisor for MockHypervisor {
                 "Requested operation is not valid: {msg}"
             )))
         };
-        match action {
+        use DomainEventKind as E;
+        let events: &[(E, Option<&str>)] = match action {
             PowerAction::Start if active => return invalid("domain is already running"),
             PowerAction::Start => {
                 d.state = DomainState::Running;
                 let autos = d.spec.graphics.iter().filter(|g| g.port.is_none()).count() as i32;
                 d.display_ports = (0..autos).map(|i| port + i).collect();
+                &[(E::Started, Some("booted"))]
             }
             PowerAction::Shutdown | PowerAction::Destroy if !active => {
                 return invalid("domain is not running")
@@ -338,16 +349,27 @@ impl Hypervisor for MockHypervisor {
                 if let Some(config) = d.config.take() {
                     d.spec = config;
                 }
+                if action == PowerAction::Shutdown {
+                    &[
+                        (E::Shutdown, Some("finished")),
+                        (E::Stopped, Some("shutdown")),
+                    ]
+                } else {
+                    &[(E::Stopped, Some("destroyed"))]
+                }
             }
             PowerAction::Reboot | PowerAction::Reset if !active => {
                 return invalid("domain is not running")
             }
-            PowerAction::Reboot | PowerAction::Reset => {}
+            PowerAction::Reboot | PowerAction::Reset => &[(E::Rebooted, None)],
             PowerAction::Suspend if !active => return invalid("domain is not running"),
             PowerAction::Suspend if d.state == DomainState::Paused => {
                 return invalid("domain is already paused")
             }
-            PowerAction::Suspend => d.state = DomainState::Paused,
+            PowerAction::Suspend => {
+                d.state = DomainState::Paused;
+                &[(E::Suspended, Some("paused"))]
+            }
             PowerAction::Resume if d.state != DomainState::Paused => {
                 return invalid(if running {
                     "domain is already running"
@@ -355,7 +377,13 @@ impl Hypervisor for MockHypervisor {
                     "domain is not running"
                 })
             }
-            PowerAction::Resume => d.state = DomainState::Running,
+            PowerAction::Resume => {
+                d.state = DomainState::Running;
+                &[(E::Resumed, Some("unpaused"))]
+            }
+        };
+        for (kind, detail) in events {
+            self.events.of(&d.spec, *kind, *detail);
         }
         Ok(())
     }
@@ -418,6 +446,7 @@ impl Hypervisor for MockHypervisor {
 mod backup;
 mod console;
 mod device;
+mod events;
 mod guest;
 mod hotplug;
 mod metrics;

@@ -104,15 +104,20 @@ impl Job {
     }
 }
 
-/// Removes the job when the migration ends, however it ends.
+/// Removes the job when the migration ends, however it ends, and reports
+/// that it ended.
 struct JobSlot<'a> {
-    owner: &'a MockMigrations,
+    owner: &'a MockHypervisor,
     uuid: String,
+    name: String,
 }
 
 impl Drop for JobSlot<'_> {
     fn drop(&mut self) {
-        self.owner.jobs().remove(&self.uuid);
+        self.owner.migration.jobs().remove(&self.uuid);
+        self.owner
+            .events
+            .domain(&self.uuid, &self.name, DomainEventKind::JobCompleted, None);
     }
 }
 
@@ -374,6 +379,34 @@ fn remove_volume(state: &mut State, path: &str) {
     }
 }
 
+impl MockHypervisor {
+    /// Pauses (or, after a failure, resumes) the guest of a migration that
+    /// is not live, as libvirt does, with `migrated` as the reason.
+    fn pause_for_migration(&self, uuid: &str, pause: bool) {
+        let mut state = self.lock();
+        let Some(d) = state.domains.get_mut(uuid) else {
+            return;
+        };
+        let (from, to, kind) = if pause {
+            (
+                DomainState::Running,
+                DomainState::Paused,
+                DomainEventKind::Suspended,
+            )
+        } else {
+            (
+                DomainState::Paused,
+                DomainState::Running,
+                DomainEventKind::Resumed,
+            )
+        };
+        if d.state == from {
+            d.state = to;
+            self.events.of(&d.spec, kind, Some("migrated"));
+        }
+    }
+}
+
 impl MigrationBackend for MockHypervisor {
     fn host_identity(&self) -> Result<HostIdentity> {
         Ok(HostIdentity {
@@ -440,19 +473,20 @@ impl MigrationBackend for MockHypervisor {
             jobs.insert(uuid.to_owned(), job.clone());
         }
         let _slot = JobSlot {
-            owner: &self.migration,
+            owner: self,
             uuid: uuid.to_owned(),
+            name: domain.name.clone(),
         };
         let created = dest.prepare_incoming(&domain, &disks, spec)?;
         // A migration that is not live pauses the guest until it is over.
         let paused_here = !spec.live && was_running;
         if paused_here {
-            let _ = self.power(uuid, PowerAction::Suspend);
+            self.pause_for_migration(uuid, true);
         }
         let fail = |err: HypervisorError| {
             dest.forget_incoming(&created);
             if paused_here {
-                let _ = self.power(uuid, PowerAction::Resume);
+                self.pause_for_migration(uuid, false);
             }
             Err(err)
         };
@@ -519,6 +553,9 @@ impl MigrationBackend for MockHypervisor {
         let Some(mut moved) = self.lock().domains.remove(uuid) else {
             return fail(no_domain(uuid));
         };
+        // The guest's CPUs stop here (a migration that is not live stopped
+        // them at its start).
+        let stops_here = moved.state == DomainState::Running;
         let arrived = {
             let mut state = dest.lock();
             let clash = state
@@ -547,6 +584,12 @@ impl MigrationBackend for MockHypervisor {
                     }
                 }
                 state.domains.insert(uuid.to_owned(), moved.clone());
+                use DomainEventKind as E;
+                dest.events.of(&moved.spec, E::Defined, Some("added"));
+                dest.events.of(&moved.spec, E::Started, Some("migrated"));
+                if moved.state == DomainState::Running {
+                    dest.events.of(&moved.spec, E::Resumed, Some("migrated"));
+                }
                 Some(())
             }
         };
@@ -557,6 +600,14 @@ impl MigrationBackend for MockHypervisor {
                 domain.name
             )));
         }
+        if stops_here {
+            self.events
+                .of(&domain, DomainEventKind::Suspended, Some("migrated"));
+        }
+        self.events
+            .of(&domain, DomainEventKind::Stopped, Some("migrated"));
+        self.events
+            .of(&domain, DomainEventKind::Undefined, Some("removed"));
         Ok(MigrationOutcome {
             stats: Some(progress.stats()),
         })

@@ -489,9 +489,38 @@ impl SnapshotBackend for MockHypervisor {
             (true, false) => d.display_ports.clear(),
             _ => {}
         }
+        let before = d.state;
         d.state = target;
         tree.current = Some(name.to_string());
+        self.report_revert(&d.spec, before, target);
         Ok(())
+    }
+}
+
+impl MockHypervisor {
+    /// What libvirt reports when a revert takes a domain from `before` to
+    /// `after`: `from_snapshot` changes of the run state, then of the pause.
+    /// A running domain that stays running reports nothing.
+    fn report_revert(&self, spec: &DomainSpec, before: DomainState, after: DomainState) {
+        use DomainEventKind as E;
+        let from = Some("from_snapshot");
+        let paused = |s: DomainState| s == DomainState::Paused;
+        match (before.is_active(), after.is_active()) {
+            (false, true) => {
+                self.events.of(spec, E::Started, from);
+                if paused(after) {
+                    self.events.of(spec, E::Suspended, from);
+                }
+            }
+            (true, false) => self.events.of(spec, E::Stopped, from),
+            (true, true) if paused(after) && !paused(before) => {
+                self.events.of(spec, E::Suspended, from)
+            }
+            (true, true) if paused(before) && !paused(after) => {
+                self.events.of(spec, E::Resumed, from)
+            }
+            _ => {}
+        }
     }
 }
 

@@ -31,6 +31,9 @@
 //! [console]
 //! novnc_dir = /usr/share/novnc     ; Debian's novnc package, for the console page
 //! token_ttl_seconds = 60           ; how long a one-time console token is valid
+//!
+//! [events]
+//! replay_buffer = 1024   ; events kept for clients that reconnect with Last-Event-ID
 //! ```
 //!
 //! Unknown sections and keys are errors, so that a typo cannot silently fall
@@ -74,6 +77,8 @@ pub struct Config {
     pub novnc_dir: PathBuf,
     /// How long a one-time console token is valid.
     pub console_token_ttl_seconds: u64,
+    /// How many events are kept for clients that reconnect.
+    pub event_replay_buffer: usize,
 }
 
 impl Default for Config {
@@ -100,6 +105,7 @@ impl Default for Config {
             upload_ttl_hours: 24,
             novnc_dir: PathBuf::from("/usr/share/novnc"),
             console_token_ttl_seconds: 60,
+            event_replay_buffer: vapor_core::events::DEFAULT_REPLAY_BUFFER,
         }
     }
 }
@@ -136,6 +142,7 @@ const KNOWN: &[(&str, &[&str])] = &[
         ],
     ),
     ("console", &["novnc_dir", "token_ttl_seconds"]),
+    ("events", &["replay_buffer"]),
 ];
 
 impl Config {
@@ -218,6 +225,13 @@ impl Config {
                         .ok()
                         .filter(|s| (1..=3600).contains(s))
                         .ok_or_else(|| bad("a number of seconds from 1 to 3600"))?
+                }
+                ("events", "replay_buffer") => {
+                    c.event_replay_buffer = value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=1_000_000).contains(n))
+                        .ok_or_else(|| bad("a number of events from 1 to 1000000"))?
                 }
                 _ => bail!("unknown setting [{section}] {key}"),
             }

@@ -243,3 +243,10 @@ impl ConsoleBackend for DisabledHypervisor {
         disabled()
     }
 }
+
+/// Nothing happens without a backend, so there is nothing to report.
+impl EventBackend for DisabledHypervisor {
+    fn watch_events(&self, _: EventSink) -> Result<()> {
+        Ok(())
+    }
+}

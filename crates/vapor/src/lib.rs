@@ -58,6 +58,7 @@ pub fn build(config: &Config, hypervisor: Arc<dyn Hypervisor>) -> Result<Arc<Vap
         max_upload_bytes: config.max_upload_bytes,
         upload_ttl: std::time::Duration::from_secs(config.upload_ttl_hours.saturating_mul(3600)),
         console_token_ttl: std::time::Duration::from_secs(config.console_token_ttl_seconds),
+        event_replay_buffer: config.event_replay_buffer,
         novnc_dir: config.novnc_dir.clone(),
         ..Settings::default()
     };
@@ -92,10 +93,15 @@ pub async fn serve(config: Config) -> Result<()> {
     let hypervisor = connect_backend(&config)?;
     let app = build(&config, hypervisor)?;
     app.start_background_tasks();
-    let router = http::router(app, http::BodyLimits::from(&config));
+    let router = http::router(app.clone(), http::BodyLimits::from(&config));
     // Signals are taken over before the service says it is up, so that a
     // signal sent as soon as it is up is never handled by the default action.
-    let shutdown = shutdown_signal()?;
+    let signal = shutdown_signal()?;
+    // Open streams end first; requests in flight are then finished.
+    let shutdown = async move {
+        signal.await;
+        app.begin_shutdown();
+    };
     let reload = match (&tls, &config.tls_cert, &config.tls_key) {
         (Some(tls), Some(cert), Some(key)) => Some(tls::reload_on_sighup(
             tls.clone(),

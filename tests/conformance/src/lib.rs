@@ -226,6 +226,7 @@ impl TestServer {
         adjust(&mut config);
         let hypervisor = vapor::connect_backend(&config).expect("backend");
         let app = vapor::build(&config, hypervisor.clone()).expect("app");
+        app.start_background_tasks();
         let token = vapor_core::auth::create_token(app.db(), "conformance").expect("token");
         let router = vapor::http::router(app.clone(), vapor::http::BodyLimits::from(&config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -497,6 +498,78 @@ impl<'a> OpRequest<'a> {
             status,
             headers,
             body,
+        }
+    }
+}
+
+/// One Server-Sent Event: its id, name and data.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    /// The `id:` line, when the event has one.
+    pub id: Option<String>,
+    /// The `event:` line (`message` without one).
+    pub event: String,
+    pub data: String,
+}
+
+/// Reads a `text/event-stream` response event by event; comments
+/// (keepalives) are skipped.
+pub struct SseReader {
+    resp: reqwest::Response,
+    buffer: String,
+}
+
+impl SseReader {
+    pub fn new(resp: reqwest::Response) -> Self {
+        SseReader {
+            resp,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event, `None` once the stream has ended. Panics after
+    /// `timeout` without one.
+    pub async fn next(&mut self, timeout: Duration) -> Option<SseEvent> {
+        self.next_within(timeout)
+            .await
+            .unwrap_or_else(|| panic!("no event within {timeout:?}"))
+    }
+
+    /// The next event; `Some(None)` once the stream has ended, `None` when
+    /// nothing came within `timeout`. After `None` the reader is still usable.
+    pub async fn next_within(&mut self, timeout: Duration) -> Option<Option<SseEvent>> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent {
+                    id: None,
+                    event: "message".into(),
+                    data: String::new(),
+                };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event.event = v.trim_start().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        event.data.push_str(v.trim_start());
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        event.id = Some(v.trim_start().to_owned());
+                    }
+                }
+                // A comment (keepalive) carries no event.
+                if event.data.is_empty() && event.event == "message" {
+                    continue;
+                }
+                return Some(Some(event));
+            }
+            let chunk = match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Ok(chunk) => chunk.expect("the stream reads"),
+                Err(_) => return None,
+            };
+            match chunk {
+                Some(bytes) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                None => return Some(None),
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ pub mod audit;
 pub mod backups;
 pub mod console;
 pub mod devices;
+pub mod events;
 pub mod isos;
 pub mod migration;
 pub mod networks;

@@ -28,6 +28,7 @@ where
         + apis::backups::Backups<E, Claims = C>
         + apis::console::Console<E, Claims = C>
         + apis::devices::Devices<E, Claims = C>
+        + apis::events::Events<E, Claims = C>
         + apis::isos::Isos<E, Claims = C>
         + apis::migration::Migration<E, Claims = C>
         + apis::networks::Networks<E, Claims = C>
@@ -47,6 +48,7 @@ where
     // build our application with a route
     Router::new()
         .route("/api/v1/audit", get(audit_list::<I, A, E, C>))
+        .route("/api/v1/events", get(events_stream::<I, A, E, C>))
         .route("/api/v1/health", get(health_get::<I, A, E, C>))
         .route("/api/v1/metrics", get(metrics_prometheus::<I, A, E, C>))
         .route("/api/v1/operations", get(operation_list::<I, A, E, C>))
@@ -2276,6 +2278,162 @@ where
             apis::devices::VmHotplugResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+        },
+        Err(why) => {
+            // Application code returned an error. This should not happen, as the implementation should
+            // return a valid response.
+            return api_impl
+                .as_ref()
+                .handle_error(&method, &host, &cookies, why)
+                .await;
+        }
+    };
+
+    resp.map_err(|e| {
+        error!(error = ?e);
+        StatusCode::INTERNAL_SERVER_ERROR
+    })
+}
+
+#[tracing::instrument(skip_all)]
+fn events_stream_validation(
+    header_params: models::EventsStreamHeaderParams,
+    query_params: models::EventsStreamQueryParams,
+) -> std::result::Result<
+    (
+        models::EventsStreamHeaderParams,
+        models::EventsStreamQueryParams,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
+    query_params.validate()?;
+
+    Ok((header_params, query_params))
+}
+/// EventsStream - GET /api/v1/events
+#[tracing::instrument(skip_all)]
+async fn events_stream<I, A, E, C>(
+    method: Method,
+    TypedHeader(host): TypedHeader<Host>,
+    cookies: CookieJar,
+    headers: HeaderMap,
+    QueryExtra(query_params): QueryExtra<models::EventsStreamQueryParams>,
+    State(api_impl): State<I>,
+) -> Result<Response, StatusCode>
+where
+    I: AsRef<A> + Send + Sync,
+    A: apis::events::Events<E, Claims = C> + apis::ApiAuthBasic<Claims = C> + Send + Sync,
+    E: std::fmt::Debug + Send + Sync + 'static,
+{
+    // Authentication
+    let claims_in_auth_header = api_impl
+        .as_ref()
+        .extract_claims_from_auth_header(apis::BasicAuthKind::Bearer, &headers, "authorization")
+        .await;
+    let claims = None.or(claims_in_auth_header);
+    let Some(claims) = claims else {
+        return response_with_status_code_only(StatusCode::UNAUTHORIZED);
+    };
+
+    // Header parameters
+    let header_params = {
+        let header_last_event_id = headers.get(HeaderName::from_static("last-event-id"));
+
+        let header_last_event_id = match header_last_event_id {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header Last-Event-ID - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::EventsStreamHeaderParams {
+            last_event_id: header_last_event_id,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || events_stream_validation(header_params, query_params))
+            .await
+            .unwrap();
+
+    let Ok((header_params, query_params)) = validation else {
+        return Response::builder()
+            .status(StatusCode::BAD_REQUEST)
+            .body(Body::from(validation.unwrap_err().to_string()))
+            .map_err(|_| StatusCode::BAD_REQUEST);
+    };
+
+    let result = api_impl
+        .as_ref()
+        .events_stream(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &query_params,
+        )
+        .await;
+
+    let resp = match result {
+        Ok(rsp) => match rsp {
+            apis::events::EventsStreamResponse::Status200_TheStreamOfEvents(body) => {
+                use axum::response::IntoResponse;
+
+                let (mut parts, body) = axum::response::Sse::new(body).into_response().into_parts();
+                parts.status = 200.try_into().unwrap_or_default();
+
+                Ok::<_, http::Error>((parts, body).into_response())
+            }
+            apis::events::EventsStreamResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::events::EventsStreamResponse::Status401_Unauthorized(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(401);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers

@@ -117,6 +117,7 @@ pub mod audit_api;
 pub mod backups_api;
 pub mod console_api;
 pub mod devices_api;
+pub mod events_api;
 pub mod isos_api;
 pub mod migration_api;
 pub mod networks_api;

@@ -18,6 +18,7 @@ mod console;
 mod convert;
 mod devices;
 mod error_response;
+mod events;
 mod isos;
 mod metrics;
 mod migration;

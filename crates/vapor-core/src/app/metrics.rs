@@ -256,7 +256,9 @@ impl Vapor {
         // letting samples pile up.
         let (tx, rx) = mpsc::channel(1);
         let id = id.to_owned();
+        let stopped = self.stopped();
         tokio::spawn(async move {
+            tokio::pin!(stopped);
             let mut ticks = tokio::time::interval(interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             ticks.tick().await;
@@ -267,6 +269,7 @@ impl Vapor {
                 }
                 tokio::select! {
                     _ = tx.closed() => return,
+                    _ = &mut stopped => return,
                     _ = ticks.tick() => {}
                 }
                 update = match self.vm_metrics(&id).await {

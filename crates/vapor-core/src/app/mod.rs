@@ -8,6 +8,7 @@
 mod backup;
 mod console;
 mod device;
+mod events;
 mod hotplug;
 mod iso;
 mod locks;
@@ -23,15 +24,19 @@ mod vm_create;
 
 use std::sync::Arc;
 
-use vapor_hypervisor::{HostInfo, Hypervisor, HypervisorError};
+use tokio::sync::mpsc;
+use vapor_hypervisor::{HostInfo, Hypervisor, HypervisorError, HypervisorEvent};
 
 use crate::db::Database;
+use crate::domain_view::DomainView;
 use crate::error::{Error, Result};
+use crate::events::EventBus;
 use crate::operations::Operations;
 
 pub use backup::{BackupCreate, BackupKind, BackupRestore, Compression};
 pub use console::{ConsoleConnection, ConsoleSession, CONSOLE_TOKEN_INVALID, NO_SUCH_CONSOLE};
 pub use device::{PciAttach, VfioDisplay};
+pub use events::{EventsRequest, StreamItem, KEEPALIVE};
 pub use hotplug::{HotplugAction, HotplugConfig, HotplugOutcome, HotplugRequest, HotplugResource};
 pub use iso::{UploadLimits, ISO_POOL, TUS_VERSION};
 pub use locks::{Locks, MutationGuard};
@@ -77,6 +82,10 @@ impl std::str::FromStr for DomainTypeChoice {
     }
 }
 
+/// How often the domain view is re-read in full, for changes the backend
+/// reports no event for.
+pub const VIEW_RELOAD: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Settings of the application layer, read from `vapor.conf` by the binary.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -105,6 +114,8 @@ pub struct Settings {
     pub console_token_ttl: std::time::Duration,
     /// Where Debian's `novnc` package put noVNC, which the console page loads.
     pub novnc_dir: std::path::PathBuf,
+    /// How many events the event stream keeps for clients that reconnect.
+    pub event_replay_buffer: usize,
 }
 
 impl Default for Settings {
@@ -122,6 +133,7 @@ impl Default for Settings {
             backup_dir: "/var/lib/vapor/backups".into(),
             console_token_ttl: std::time::Duration::from_secs(60),
             novnc_dir: "/usr/share/novnc".into(),
+            event_replay_buffer: crate::events::DEFAULT_REPLAY_BUFFER,
         }
     }
 }
@@ -131,6 +143,14 @@ pub struct Vapor {
     hypervisor: Arc<dyn Hypervisor>,
     db: Arc<Database>,
     operations: Arc<Operations>,
+    events: Arc<EventBus>,
+    /// Every domain, kept current by the backend's events.
+    view: Arc<DomainView>,
+    /// Domains to re-read in the background (`None`: all of them), so that
+    /// lists rarely find a dirty entry. Taken by the refresher task.
+    refresh_requests: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Option<String>>>>,
+    /// Becomes `true` when the service begins to stop: streams end.
+    stopping: tokio::sync::watch::Sender<bool>,
     locks: Locks,
     settings: Settings,
     /// The last CPU sample of each VM, for usage rates.
@@ -146,7 +166,33 @@ impl Vapor {
         db: Arc<Database>,
         settings: Settings,
     ) -> Result<Arc<Self>> {
-        let operations = Arc::new(Operations::new(db.clone()));
+        let events = Arc::new(EventBus::new(settings.event_replay_buffer));
+        let view = Arc::new(DomainView::default());
+        let (refresh, refresh_requests) = mpsc::unbounded_channel();
+        let sink_bus = Arc::downgrade(&events);
+        let sink_view = Arc::downgrade(&view);
+        if let Err(err) = hypervisor.watch_events(Arc::new(move |event| {
+            if let Some(view) = sink_view.upgrade() {
+                // The view learns of a change before any client can.
+                match &event {
+                    HypervisorEvent::Domain(d) => {
+                        view.touch(&d.uuid);
+                        let _ = refresh.send(Some(d.uuid.clone()));
+                    }
+                    HypervisorEvent::Disconnected { .. } => view.invalidate(),
+                    HypervisorEvent::Reconnected => {
+                        view.invalidate();
+                        let _ = refresh.send(None);
+                    }
+                }
+            }
+            if let Some(bus) = sink_bus.upgrade() {
+                bus.publish_hypervisor(event);
+            }
+        })) {
+            tracing::error!(error = %err, "the backend's events cannot be watched; the event stream will carry operations only");
+        }
+        let operations = Arc::new(Operations::new(db.clone(), events.clone()));
         let interrupted = operations.recover_after_restart()?;
         if interrupted > 0 {
             tracing::warn!(
@@ -159,7 +205,11 @@ impl Vapor {
             hypervisor,
             db,
             operations,
-            locks: Locks::default(),
+            events,
+            locks: Locks::new(view.clone()),
+            view,
+            refresh_requests: std::sync::Mutex::new(Some(refresh_requests)),
+            stopping: tokio::sync::watch::Sender::new(false),
             console_tokens: crate::console_tokens::ConsoleTokens::new(settings.console_token_ttl),
             settings,
             cpu_samples: metrics::Samples::default(),
@@ -172,6 +222,11 @@ impl Vapor {
 
     pub fn operations(&self) -> &Arc<Operations> {
         &self.operations
+    }
+
+    /// The event stream.
+    pub fn events(&self) -> &Arc<EventBus> {
+        &self.events
     }
 
     pub fn settings(&self) -> &Settings {
@@ -194,9 +249,30 @@ impl Vapor {
         }
     }
 
-    /// Starts the housekeeping that runs for the life of the service: expiring
-    /// unfinished uploads, pruning backups past their retention.
+    /// Ends every open stream (events, metrics), so that a graceful stop
+    /// does not wait for clients that never leave.
+    pub fn begin_shutdown(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves once [`Vapor::begin_shutdown`] has been called.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            let _ = stopping.wait_for(|s| *s).await;
+        }
+    }
+
+    /// The in-memory view of the backend's domains.
+    pub fn domain_view(&self) -> &Arc<DomainView> {
+        &self.view
+    }
+
+    /// Starts the housekeeping that runs for the life of the service: keeping
+    /// the domain view current, expiring unfinished uploads, pruning backups
+    /// past their retention.
     pub fn start_background_tasks(self: &Arc<Self>) {
+        self.start_view_refresher();
         let app = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -210,6 +286,67 @@ impl Vapor {
                 }
                 if let Err(e) = app.prune_expired_backups().await {
                     tracing::warn!(error = %e, "could not prune expired backups");
+                }
+            }
+        });
+    }
+
+    /// Re-reads the domains events named, and all of them at start, after a
+    /// reconnect and every [`VIEW_RELOAD`], so that lists answer from memory.
+    fn start_view_refresher(self: &Arc<Self>) {
+        let Some(mut requests) = self
+            .refresh_requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        else {
+            return;
+        };
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut reload = tokio::time::interval(VIEW_RELOAD);
+            loop {
+                let mut all = false;
+                let mut uuids = std::collections::BTreeSet::new();
+                tokio::select! {
+                    _ = reload.tick() => all = true,
+                    request = requests.recv() => match request {
+                        None => return,
+                        Some(None) => all = true,
+                        Some(Some(uuid)) => { uuids.insert(uuid); }
+                    },
+                }
+                // Take whatever else is waiting, so a burst costs one pass.
+                while let Ok(request) = requests.try_recv() {
+                    match request {
+                        None => all = true,
+                        Some(uuid) => {
+                            uuids.insert(uuid);
+                        }
+                    }
+                }
+                let Some(app) = app.upgrade() else { return };
+                let view = app.view.clone();
+                let result = app
+                    .blocking(move |hv| {
+                        if all {
+                            view.reload(hv).map(|_| ())
+                        } else {
+                            for uuid in &uuids {
+                                match view.get(hv, uuid) {
+                                    Ok(_) => {}
+                                    Err(e)
+                                        if e.kind
+                                            == vapor_hypervisor::HypervisorErrorKind::NotFound => {}
+                                    Err(e) => return Err(e),
+                                }
+                            }
+                            Ok(())
+                        }
+                    })
+                    .await;
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "could not refresh the domain view; reads will re-read");
                 }
             }
         });

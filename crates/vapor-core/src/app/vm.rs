@@ -139,13 +139,22 @@ pub enum VmActionOutcome {
 }
 
 impl Vapor {
+    /// Every VM, sorted by name, from the domain view.
     pub async fn list_vms(&self) -> Result<Vec<Domain>> {
-        let mut vms = self
-            .blocking(|hv| hv.list_domains())
+        let view = self.view.clone();
+        self.blocking(move |hv| view.list(hv))
             .await
-            .map_err(|e| Error::from_hypervisor("listing virtual machines", KIND, "*", e))?;
-        vms.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(vms)
+            .map_err(|e| Error::from_hypervisor("listing virtual machines", KIND, "*", e))
+    }
+
+    /// A VM from the domain view: what clients read. Mutations read the
+    /// backend ([`Vapor::get_vm`]).
+    pub async fn get_vm_viewed(&self, id: &str) -> Result<Domain> {
+        let view = self.view.clone();
+        let key = id.to_owned();
+        self.blocking(move |hv| view.get(hv, &key))
+            .await
+            .map_err(|e| Error::from_hypervisor("looking up the virtual machine", KIND, id, e))
     }
 
     pub async fn get_vm(&self, id: &str) -> Result<Domain> {
@@ -159,7 +168,7 @@ impl Vapor {
     /// them; `None` when the VM is not running or no agent answers (a VM
     /// without an agent is normal, so that is no error).
     pub async fn get_vm_detail(&self, id: &str) -> Result<(Domain, Option<Vec<GuestInterface>>)> {
-        let vm = self.get_vm(id).await?;
+        let vm = self.get_vm_viewed(id).await?;
         if vm.state != DomainState::Running {
             return Ok((vm, None));
         }

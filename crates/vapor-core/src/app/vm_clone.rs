@@ -41,6 +41,14 @@ impl Vapor {
         };
         super::vm_create::validate(&request)?;
         super::vm_create::validate_maximums(&request, maximums)?;
+        // A taken name is refused now, not reported later by the operation.
+        // (The operation checks again: a VM of that name may appear meanwhile.)
+        if self.get_vm(name).await.is_ok() {
+            return Err(Error::AlreadyExists {
+                kind: "virtual machine",
+                id: name.to_owned(),
+            });
+        }
         let app = self.clone();
         let target = source.uuid.clone();
         self.operations.spawn(

@@ -327,6 +327,9 @@ impl Vapor {
                     Error::from_hypervisor("defining the virtual machine", KIND, &req.name, e)
                 })?
         };
+        // The new VM's guard, until it is complete: other mutations of it
+        // wait, and the domain view re-reads it afterwards.
+        let _vm_guard = self.locks.try_acquire("vm", &domain.uuid)?;
         let (max_vcpus, max_memory_mib) = (
             maximums.vcpus.unwrap_or(req.vcpus),
             maximums.memory_mib.unwrap_or(req.memory_mib),

@@ -2,6 +2,7 @@
 //! `test:///default` and, where a test says so, on `qemu:///system`.
 
 mod console;
+mod events;
 mod hotplug;
 mod metrics;
 mod migration;

@@ -174,6 +174,7 @@ async fn running_vm(api: &Api, uri: &str, name: &str) -> String {
 
 #[test]
 fn a_backup_interrupted_by_a_kill_is_failed_and_cleaned_up_on_restart() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let uri = backend_uri();
@@ -277,6 +278,7 @@ fn a_backup_interrupted_by_a_kill_is_failed_and_cleaned_up_on_restart() {
 
 #[test]
 fn a_cancelled_backup_leaves_nothing_behind() {
+    let _libvirtd = crate::common::shares_libvirtd();
     if backend_uri() != "mock:///default" {
         // A QEMU backup of a small disk ends before a cancel could reach it.
         return;

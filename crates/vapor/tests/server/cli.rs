@@ -6,6 +6,7 @@ use crate::common::{
 
 #[test]
 fn token_create_prints_only_the_token() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), 1);
     let out = vapor()
@@ -38,6 +39,7 @@ fn token_create_prints_only_the_token() {
 
 #[test]
 fn bad_configuration_and_usage_fail_clearly() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("vapor.conf");
     std::fs::write(&config, "[server]\nprot = 8080\n").unwrap();
@@ -55,6 +57,7 @@ fn bad_configuration_and_usage_fail_clearly() {
 
 #[test]
 fn serve_answers_and_stops_on_sigterm() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config(dir.path(), port);
@@ -112,6 +115,7 @@ fn token_row(list: &str, name: &str) -> Vec<String> {
 
 #[test]
 fn tokens_have_scopes_expiry_and_can_be_revoked() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config(dir.path(), port);
@@ -268,6 +272,7 @@ fn add_server_settings(config: &std::path::Path, settings: &str) {
 
 #[test]
 fn plain_http_beyond_loopback_needs_allow_insecure() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), free_port());
     add_server_settings(&config, "host = 0.0.0.0\n");
@@ -315,6 +320,7 @@ fn https_client(port: u16, cert_pem: &str) -> reqwest::Client {
 
 #[test]
 fn tls_serves_https_and_reloads_on_sighup() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config(dir.path(), port);
@@ -397,6 +403,7 @@ fn tls_serves_https_and_reloads_on_sighup() {
 
 #[test]
 fn half_a_tls_configuration_is_refused() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), free_port());
     add_server_settings(&config, "tls_cert = /nonexistent/cert.pem\n");

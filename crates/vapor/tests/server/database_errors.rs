@@ -77,6 +77,7 @@ fn set_database(config: &Path, path: &Path) {
 
 #[test]
 fn a_file_of_garbage_is_refused_as_not_a_database() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), crate::common::free_port());
     let db = dir.path().join("state/vapor.db");
@@ -101,6 +102,7 @@ fn a_file_of_garbage_is_refused_as_not_a_database() {
 
 #[test]
 fn a_database_whose_directory_cannot_be_made_is_refused() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), crate::common::free_port());
     // A regular file where the database's directory should be.
@@ -113,6 +115,7 @@ fn a_database_whose_directory_cannot_be_made_is_refused() {
 
 #[test]
 fn a_database_path_that_cannot_be_opened_is_refused() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), crate::common::free_port());
     // A directory where the database file should be.

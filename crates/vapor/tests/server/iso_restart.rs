@@ -60,6 +60,7 @@ fn sha256_hex(path: &std::path::Path) -> String {
 
 #[test]
 fn an_upload_resumes_after_the_service_is_killed() {
+    let _libvirtd = crate::common::shares_libvirtd();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let uri = backend_uri();

@@ -1,9 +1,12 @@
 //! The service rides out a libvirtd restart: while libvirtd is down, requests
 //! that need it are answered at once with 503 `BACKEND_UNAVAILABLE`; once it is
-//! back, they succeed again without restarting Vapor. Runs only on
-//! `VAPOR_TEST_BACKEND=qemu:///system` (it stops the host's libvirtd).
+//! back, they succeed again without restarting Vapor. The event stream says
+//! `hypervisor.disconnected` and `hypervisor.reconnected`, and carries VM
+//! events again afterwards. Runs only on `VAPOR_TEST_BACKEND=qemu:///system`
+//! (it stops the host's libvirtd).
 
 use std::process::Command;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
@@ -52,8 +55,64 @@ impl Drop for LibvirtdGuard {
     }
 }
 
+/// Follows `GET /events` on `rt`, sending each event's type and data.
+fn follow_events(
+    rt: &tokio::runtime::Runtime,
+    url: String,
+    token: String,
+) -> mpsc::Receiver<(String, serde_json::Value)> {
+    let (tx, rx) = mpsc::channel();
+    rt.spawn(async move {
+        let mut resp = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let mut buffer = String::new();
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name))
+                        .map(|v| v.trim().to_owned())
+                };
+                if let (Some(kind), Some(data)) = (field("event:"), field("data:")) {
+                    let data = serde_json::from_str(&data).unwrap_or_default();
+                    if tx.send((kind, data)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for the first event of type `kind`.
+fn wait_for(
+    events: &mpsc::Receiver<(String, serde_json::Value)>,
+    kind: &str,
+    within: Duration,
+) -> serde_json::Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok((k, data)) if k == kind => return data,
+            Ok(_) => {}
+            Err(e) => panic!("no {kind} event within {within:?}: {e}"),
+        }
+    }
+}
+
 #[test]
 fn requests_fail_fast_while_libvirtd_is_down_and_recover_after() {
+    let _libvirtd = crate::common::restarts_libvirtd();
     if backend_uri() != "qemu:///system" {
         eprintln!("skipped: stops libvirtd, so runs only with VAPOR_TEST_BACKEND=qemu:///system");
         return;
@@ -83,6 +142,11 @@ fn requests_fail_fast_while_libvirtd_is_down_and_recover_after() {
 
     let (status, body, _) = get();
     assert_eq!(status, 200, "{body}");
+    let events = follow_events(
+        &rt,
+        format!("http://127.0.0.1:{port}/api/v1/events?types=hypervisor.*,vm.defined"),
+        token.clone(),
+    );
 
     let guard = LibvirtdGuard;
     assert!(Command::new("kill")
@@ -95,6 +159,8 @@ fn requests_fail_fast_while_libvirtd_is_down_and_recover_after() {
         assert!(Instant::now() < deadline, "libvirtd did not stop");
         std::thread::sleep(Duration::from_millis(100));
     }
+    let lost = wait_for(&events, "hypervisor.disconnected", Duration::from_secs(10));
+    assert!(!lost["message"].as_str().unwrap_or_default().is_empty(), "{lost}");
     for _ in 0..5 {
         let (status, body, elapsed) = get();
         assert_eq!(status, 503, "{body}");
@@ -126,6 +192,34 @@ fn requests_fail_fast_while_libvirtd_is_down_and_recover_after() {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
+    wait_for(&events, "hypervisor.reconnected", Duration::from_secs(20));
+
+    // Events flow from the new connection.
+    let name = format!("vapor-rt-lv-{}", std::process::id());
+    let vms = list.clone();
+    let created = rt.block_on(async {
+        let reply = http
+            .post(&vms)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"name": name, "memory": 64, "vcpus": 1}))
+            .send()
+            .await
+            .unwrap();
+        reply.status().as_u16()
+    });
+    assert_eq!(created, 201);
+    let defined = wait_for(&events, "vm.defined", Duration::from_secs(10));
+    assert_eq!(defined["vm"]["name"], name.as_str(), "{defined}");
+    let deleted = rt.block_on(async {
+        http.delete(format!("{vms}/{name}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(deleted, 204);
     drop(guard);
     assert!(stop(&mut child, "-TERM"), "vapor did not stop cleanly");
 }

@@ -108,20 +108,14 @@ async fn a_clone_has_the_configuration_and_copies_of_the_disks() {
         .await;
     assert_eq!(started.expect(200)["vm"]["state"], "running");
 
-    let taken = server
+    // A taken name is refused at once.
+    server
         .op("vm_clone")
         .path("id", &source)
         .json(json!({"name": name}))
         .send()
-        .await;
-    let taken = server
-        .wait_operation(
-            taken.expect(202)["id"].as_str().unwrap(),
-            Duration::from_secs(30),
-        )
-        .await;
-    assert_eq!(taken["status"], "failed");
-    assert_eq!(taken["error"]["code"], "ALREADY_EXISTS");
+        .await
+        .expect_error(409, "ALREADY_EXISTS");
     server
         .op("vm_clone")
         .path("id", &server.name("none"))

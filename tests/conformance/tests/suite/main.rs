@@ -10,6 +10,7 @@ mod contention;
 mod coverage;
 mod create_enhanced;
 mod devices;
+mod events;
 mod guest;
 mod hotplug;
 mod isos;

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use vapor_conformance::{make_iso, Backend, Reply, TestServer};
+use vapor_conformance::{make_iso, Backend, Reply, SseReader, TestServer};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -584,56 +584,6 @@ async fn prometheus_metrics_count_the_services_requests() {
 
 // ------------------------------------------------------------ the stream
 
-/// One Server-Sent Event: its name and data.
-#[derive(Debug)]
-struct StreamEvent {
-    event: String,
-    data: String,
-}
-
-/// Reads a `text/event-stream` response event by event.
-struct EventReader {
-    resp: reqwest::Response,
-    buffer: String,
-}
-
-impl EventReader {
-    /// The next event, `None` once the stream has ended. Panics after
-    /// `timeout` without one.
-    async fn next(&mut self, timeout: Duration) -> Option<StreamEvent> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut event = StreamEvent {
-                    event: "message".into(),
-                    data: String::new(),
-                };
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        event.event = v.trim_start().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        event.data.push_str(v.trim_start());
-                    }
-                }
-                // A comment (keep-alive) carries no event.
-                if event.data.is_empty() && event.event == "message" {
-                    continue;
-                }
-                return Some(event);
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
-                .await
-                .expect("an event in time")
-                .expect("the stream reads");
-            match chunk {
-                Some(bytes) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
-                None => return None,
-            }
-        }
-    }
-}
-
 async fn stream(server: &TestServer, id: &str, interval: Option<&str>) -> reqwest::Response {
     let mut req = server.op("vm_metrics_stream").path("id", id);
     if let Some(interval) = interval {
@@ -655,10 +605,7 @@ async fn a_running_vms_metrics_stream_until_it_stops() {
         content_type.starts_with("text/event-stream"),
         "{content_type}"
     );
-    let mut events = EventReader {
-        resp,
-        buffer: String::new(),
-    };
+    let mut events = SseReader::new(resp);
     let started = Instant::now();
     let mut samples = Vec::new();
     for _ in 0..2 {
@@ -711,10 +658,7 @@ async fn a_stream_stops_sampling_when_its_client_leaves() {
         .await
         .expect("the stream opens");
     assert_eq!(resp.status(), 200);
-    let mut events = EventReader {
-        resp,
-        buffer: String::new(),
-    };
+    let mut events = SseReader::new(resp);
     let first = events.next(Duration::from_secs(10)).await.expect("at once");
     assert_eq!(first.event, "metrics");
     assert!(std::sync::Arc::strong_count(&server.app) > idle);
@@ -780,10 +724,7 @@ async fn the_stream_needs_a_running_vm_and_a_valid_interval() {
         .send_raw()
         .await;
     assert_eq!(resp.status(), 200);
-    let mut events = EventReader {
-        resp,
-        buffer: String::new(),
-    };
+    let mut events = SseReader::new(resp);
     let first = events.next(Duration::from_secs(10)).await.expect("at once");
     assert_eq!(first.event, "metrics");
     let started = Instant::now();

@@ -3,7 +3,22 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
+
+/// libvirtd is shared by every test of this binary; the test that restarts
+/// it must run alone.
+static LIBVIRTD: RwLock<()> = RwLock::new(());
+
+/// Held for the whole of a test that may use libvirtd.
+pub fn shares_libvirtd() -> RwLockReadGuard<'static, ()> {
+    LIBVIRTD.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Held for the whole of the test that restarts libvirtd.
+pub fn restarts_libvirtd() -> RwLockWriteGuard<'static, ()> {
+    LIBVIRTD.write().unwrap_or_else(|p| p.into_inner())
+}
 
 pub fn vapor() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vapor"))
