@@ -55,6 +55,30 @@ pub enum Command {
     /// Long-running work.
     #[command(subcommand)]
     Operation(OperationCmd),
+    /// Follows what happens to VMs, operations and the backend, one line per event.
+    ///
+    /// Reconnects by itself when the connection drops, resuming after the last
+    /// event seen; Ctrl-C stops it.
+    Events {
+        /// Only events of this VM (name or UUID): its vm.* events and operations on it.
+        #[arg(long)]
+        vm: Option<String>,
+        /// Only these types, comma-separated: names (vm.started) or prefixes (vm.*, operation.*).
+        #[arg(long)]
+        types: Option<String>,
+        /// Start after this event id: the events since then are replayed first.
+        #[arg(long)]
+        after: Option<String>,
+        /// Exit after this many events.
+        #[arg(long)]
+        count: Option<u64>,
+    },
+    /// The host's PCI devices.
+    #[command(subcommand)]
+    Pci(PciCmd),
+    /// The audit log (needs an admin token).
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// Prints a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -70,6 +94,9 @@ pub struct VmName {
 
 #[derive(Debug, Args)]
 pub struct Wait {
+    /// Wait for the operation to end, with a progress bar (the default).
+    #[arg(long, conflicts_with = "no_wait")]
+    pub wait: bool,
     /// Print the operation's id at once instead of waiting for it.
     #[arg(long)]
     pub no_wait: bool,
@@ -124,6 +151,35 @@ pub enum VmCmd {
         #[arg(long)]
         remove_disks: bool,
     },
+    /// Copies a VM and its disks into a new, stopped VM, waiting for the operation.
+    Clone {
+        /// The VM to copy (name or UUID).
+        source: String,
+        /// The new VM's name.
+        new_name: String,
+        /// The storage pool for the copied disks; the source's when absent.
+        #[arg(long)]
+        pool: Option<String>,
+        #[command(flatten)]
+        wait: Wait,
+    },
+    /// CPU, memory, disk and network usage of a running VM.
+    Metrics {
+        vm: String,
+        /// Print a line every --interval seconds until the VM stops (or Ctrl-C).
+        #[arg(long)]
+        watch: bool,
+        /// Seconds between samples with --watch, 1 to 60.
+        #[arg(long, requires = "watch", default_value_t = 5,
+              value_parser = clap::value_parser!(u32).range(1..=60))]
+        interval: u32,
+        /// Exit after this many samples with --watch.
+        #[arg(long, requires = "watch")]
+        count: Option<u64>,
+    },
+    /// PCI passthrough: host devices given to a VM.
+    #[command(subcommand)]
+    Pci(VmPciCmd),
     /// Starts a VM.
     Start(VmName),
     /// Asks the guest to shut down (ACPI) and waits until it is off, or powers it off with --force.
@@ -226,6 +282,57 @@ pub enum VmCmd {
         /// vnc, spice or serial; the VM's first display when absent.
         #[arg(long = "type", value_parser = api_enum::<models::ConsoleType>)]
         console_type: Option<models::ConsoleType>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VmPciCmd {
+    /// Gives a host PCI device to a VM (needs an IOMMU on the host).
+    Attach {
+        vm: String,
+        /// The device: its id (pci_0000_01_00_0) or PCI address (0000:01:00.0), as `pci list` shows.
+        device: String,
+        /// Do not let libvirt detach the device from its host driver.
+        #[arg(long)]
+        unmanaged: bool,
+        /// The device's display (VFIO mediated devices): on, off or auto.
+        #[arg(long, value_parser = api_enum::<models::VfioDisplay>)]
+        display: Option<models::VfioDisplay>,
+        /// Make the device the VM's primary VGA.
+        #[arg(long)]
+        x_vga: bool,
+        /// A ROM file on the host for the device.
+        #[arg(long)]
+        romfile: Option<String>,
+    },
+    /// Takes a PCI device back from a VM.
+    Detach {
+        vm: String,
+        /// The device: its id or PCI address.
+        device: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PciCmd {
+    /// Lists the host's PCI devices and who has them.
+    List {
+        /// Only devices of this type: gpu, network, storage, usb or other.
+        #[arg(long = "type", value_parser = api_enum::<models::PciDeviceType>)]
+        device_type: Option<models::PciDeviceType>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Lists the audit log's entries, newest first.
+    List {
+        /// At most this many entries (1-1000; the server's default is 100).
+        #[arg(long)]
+        limit: Option<i32>,
+        /// Only entries older than this id: the previous page's `next_before`.
+        #[arg(long)]
+        before: Option<i64>,
     },
 }
 
@@ -378,6 +485,8 @@ pub enum NetworkCmd {
     Start { name: String },
     /// Stops a network.
     Stop { name: String },
+    /// Lists the network's current DHCP leases.
+    Leases { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -407,8 +516,80 @@ pub enum TemplateCmd {
     List,
     /// Shows one template.
     Get { id: i64 },
+    /// Adds a template, from flags, a file, or a file with flags overriding it.
+    Create(Box<TemplateCreate>),
     /// Deletes a template.
     Delete { id: i64 },
+}
+
+/// `template create`: each flag sets the field of the API's `TemplateCreateRequest`.
+#[derive(Debug, Args)]
+pub struct TemplateCreate {
+    /// A TemplateCreateRequest as JSON or YAML (`-` for stdin); flags override its fields.
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+    /// The unique name: lower case, digits, `.`, `_` and `-`.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The name people see.
+    #[arg(long)]
+    pub display_name: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// linux, windows, bsd or other.
+    #[arg(long, value_parser = api_enum::<models::OsType>)]
+    pub os_type: Option<models::OsType>,
+    /// The libosinfo short id, e.g. debian12.
+    #[arg(long)]
+    pub os_variant: Option<String>,
+    /// Minimum memory in MiB.
+    #[arg(long)]
+    pub min_memory: Option<i64>,
+    /// Recommended memory in MiB.
+    #[arg(long)]
+    pub memory: Option<i64>,
+    #[arg(long)]
+    pub min_vcpus: Option<i32>,
+    /// Recommended vCPUs.
+    #[arg(long)]
+    pub vcpus: Option<i32>,
+    /// Minimum disk in GiB.
+    #[arg(long)]
+    pub min_disk: Option<i64>,
+    /// Recommended disk in GiB.
+    #[arg(long)]
+    pub disk: Option<i64>,
+    /// virtio, scsi, sata or ide.
+    #[arg(long, value_parser = api_enum::<models::DiskBus>)]
+    pub disk_bus: Option<models::DiskBus>,
+    /// virtio, e1000, e1000e or rtl8139.
+    #[arg(long, value_parser = api_enum::<models::NicModel>)]
+    pub nic_model: Option<models::NicModel>,
+    /// Boot with UEFI.
+    #[arg(long)]
+    pub uefi: bool,
+    /// UEFI secure boot.
+    #[arg(long)]
+    pub secure_boot: bool,
+    /// An emulated TPM.
+    #[arg(long)]
+    pub tpm: bool,
+    /// The guest has no virtio drivers.
+    #[arg(long)]
+    pub no_virtio_drivers: bool,
+    /// The image supports cloud-init.
+    #[arg(long)]
+    pub cloud_init: bool,
+    #[arg(long)]
+    pub default_user: Option<String>,
+    #[arg(long)]
+    pub icon: Option<String>,
+    /// A tag; repeat it, or separate tags with commas.
+    #[arg(long = "tag", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Create the template inactive: it cannot be used to create VMs.
+    #[arg(long)]
+    pub inactive: bool,
 }
 
 #[derive(Debug, Subcommand)]

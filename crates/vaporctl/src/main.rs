@@ -1,28 +1,33 @@
 //! `vaporctl`: the command line for the Vapor API.
 //!
 //! Every request goes through the generated `vapor-client` SDK, except the
-//! TUS byte transfer of `iso upload` (see [`tus`]). Exit codes: 0 success,
-//! 1 an API or other error, 2 bad usage, 3 not found (404), 4 conflict (409).
+//! TUS byte transfer of `iso upload` (see [`tus`]), the graceful stop (see
+//! [`raw`]) and the Server-Sent Events of `events` and `vm metrics --watch`
+//! (see [`sse`]). Exit codes: 0 success, 1 an API or other error, 2 bad
+//! usage, 3 not found (404), 4 conflict (409).
 
 mod cli;
 mod config;
 mod error;
+mod events;
 mod output;
 mod raw;
+mod sse;
+mod template;
 mod tus;
 mod wait;
 
 use clap::{CommandFactory, Parser};
 use vapor_client::apis::configuration::Configuration;
 use vapor_client::apis::{
-    backups_api, console_api, devices_api, isos_api, migration_api, networks_api, operations_api,
-    snapshots_api, storage_api, templates_api, virtual_machines_api as vms,
+    audit_api, backups_api, console_api, devices_api, isos_api, migration_api, networks_api,
+    operations_api, snapshots_api, storage_api, templates_api, virtual_machines_api as vms,
 };
 use vapor_client::models::{self, Operation, VmActionType};
 
 use cli::{
-    BackupCmd, Cli, Command, IsoCmd, NetworkCmd, OperationCmd, PoolCmd, SnapshotCmd, TemplateCmd,
-    VmCmd, VolumeCmd,
+    AuditCmd, BackupCmd, Cli, Command, IsoCmd, NetworkCmd, OperationCmd, PciCmd, PoolCmd,
+    SnapshotCmd, TemplateCmd, VmCmd, VmPciCmd, VolumeCmd,
 };
 use config::Endpoint;
 use error::{CliError, Result};
@@ -178,6 +183,63 @@ const TEMPLATE_FIELDS: &[Column] = &[
     ("NIC model", "network_model"),
 ];
 
+const PCI_COLUMNS: &[Column] = &[
+    ("ID", "device_id"),
+    ("ADDRESS", "pci_address"),
+    ("TYPE", "device_type"),
+    ("VENDOR", "vendor_name"),
+    ("PRODUCT", "product_name"),
+    ("DRIVER", "driver"),
+    ("IOMMU_GROUP", "iommu_group"),
+    ("AVAILABLE", "is_available"),
+    ("VM", "assigned_to_vm"),
+];
+const LEASE_COLUMNS: &[Column] = &[
+    ("IP", "ip_address"),
+    ("PREFIX", "prefix"),
+    ("MAC", "mac"),
+    ("HOSTNAME", "hostname"),
+    ("CLIENT_ID", "client_id"),
+    ("EXPIRES", "expiry_time"),
+];
+const AUDIT_COLUMNS: &[Column] = &[
+    ("ID", "id"),
+    ("AT", "at"),
+    ("TOKEN", "token_name"),
+    ("METHOD", "method"),
+    ("PATH", "path"),
+    ("OPERATION", "operation"),
+    ("TARGET", "target"),
+    ("HTTP", "status_code"),
+];
+const METRICS_FIELDS: &[Column] = &[
+    ("UUID", "uuid"),
+    ("Time", "timestamp"),
+    ("CPU (%)", "cpu_usage_percent"),
+    ("CPU window (ms)", "cpu_usage_window_ms"),
+    ("CPU time (ns)", "cpu_time_ns"),
+    ("vCPUs", "vcpus"),
+    ("Memory used (bytes)", "memory_used_bytes"),
+    ("Memory used from", "memory_used_source"),
+    ("Memory (bytes)", "memory_total_bytes"),
+    ("Max memory (bytes)", "memory_max_bytes"),
+];
+const DISK_METRICS_COLUMNS: &[Column] = &[
+    ("DISK", "target"),
+    ("READ_BYTES", "read_bytes"),
+    ("WRITE_BYTES", "write_bytes"),
+    ("READ_REQUESTS", "read_requests"),
+    ("WRITE_REQUESTS", "write_requests"),
+];
+const NETWORK_METRICS_COLUMNS: &[Column] = &[
+    ("DEVICE", "device"),
+    ("MAC", "mac"),
+    ("RX_BYTES", "rx_bytes"),
+    ("TX_BYTES", "tx_bytes"),
+    ("RX_PACKETS", "rx_packets"),
+    ("TX_PACKETS", "tx_packets"),
+];
+
 const MIGRATION_FIELDS: &[Column] = &[
     ("Migration", "migration_id"),
     ("Operation", "operation_id"),
@@ -243,8 +305,72 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Iso(cmd) => iso(&ctx, cmd).await,
         Command::Template(cmd) => template(&ctx, cmd).await,
         Command::Operation(cmd) => operation(&ctx, cmd).await,
+        Command::Events {
+            vm,
+            types,
+            after,
+            count,
+        } => {
+            let request = events::EventsRequest {
+                vm,
+                types,
+                after,
+                count,
+            };
+            until_interrupted(events::follow_events(&config, printer, request)).await
+        }
+        Command::Pci(PciCmd::List { device_type }) => printer.list(
+            &devices_api::pci_device_list(&config, device_type)
+                .await?
+                .data,
+            "devices",
+            PCI_COLUMNS,
+        ),
+        Command::Audit(AuditCmd::List { limit, before }) => {
+            let page = audit_api::audit_list(&config, limit, before).await?.data;
+            printer.list(&page, "entries", AUDIT_COLUMNS)?;
+            if let (output::Format::Table, Some(next)) = (printer.format, page.next_before) {
+                eprintln!("older entries: --before {next}");
+            }
+            Ok(())
+        }
         Command::Completions { .. } => unreachable!("handled above"),
     }
+}
+
+/// Runs a command that follows a stream until Ctrl-C, which is a success.
+async fn until_interrupted(follow: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    tokio::select! {
+        outcome = follow => outcome,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+/// A PCI device's id (`pci_0000_01_00_0`), given it or its address
+/// (`0000:01:00.0`, or `01:00.0` in domain 0).
+async fn pci_device_id(config: &Configuration, device: &str) -> Result<String> {
+    if !device.contains(':') {
+        return Ok(device.to_owned());
+    }
+    let wanted = if device.matches(':').count() == 1 {
+        format!("0000:{device}")
+    } else {
+        device.to_owned()
+    }
+    .to_ascii_lowercase();
+    let devices = devices_api::pci_device_list(config, None)
+        .await?
+        .data
+        .devices;
+    devices
+        .into_iter()
+        .find(|d| d.pci_address.to_ascii_lowercase() == wanted)
+        .map(|d| d.device_id)
+        .ok_or_else(|| CliError::Api {
+            status: 404,
+            code: "NOT_FOUND".into(),
+            message: format!("the host has no PCI device at {device}"),
+        })
 }
 
 /// What every command needs.
@@ -328,6 +454,61 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
         VmCmd::Delete { vm, remove_disks } => {
             vms::vm_delete(c, &vm, remove_disks.then_some(true)).await?;
             p.message(&serde_json::Value::Null, &format!("deleted VM {vm}"))
+        }
+        VmCmd::Clone {
+            source,
+            new_name,
+            pool,
+            wait,
+        } => {
+            let mut request = models::VmCloneRequest::new(new_name);
+            request.storage_pool = pool;
+            let op = vms::vm_clone(c, &source, request).await?.data;
+            ctx.follow(op, wait.no_wait).await
+        }
+        VmCmd::Metrics {
+            vm, watch: false, ..
+        } => {
+            let sample = vms::vm_metrics_get(c, &vm).await?.data;
+            p.object(&sample, METRICS_FIELDS)?;
+            if p.format == output::Format::Table {
+                println!();
+                p.list(&sample, "disks", DISK_METRICS_COLUMNS)?;
+                println!();
+                p.list(&sample, "networks", NETWORK_METRICS_COLUMNS)?;
+            }
+            Ok(())
+        }
+        VmCmd::Metrics {
+            vm,
+            interval,
+            count,
+            ..
+        } => until_interrupted(events::watch_metrics(c, p, &vm, interval, count)).await,
+        VmCmd::Pci(VmPciCmd::Attach {
+            vm,
+            device,
+            unmanaged,
+            display,
+            x_vga,
+            romfile,
+        }) => {
+            let mut request = models::PciAttachRequest::new(pci_device_id(c, &device).await?);
+            request.managed = unmanaged.then_some(false);
+            if display.is_some() || x_vga || romfile.is_some() {
+                request.vfio_options = Some(models::PciAttachRequestVfioOptions {
+                    display,
+                    x_vga: x_vga.then_some(true),
+                    romfile,
+                });
+            }
+            let assigned = devices_api::pci_device_attach(c, &vm, request).await?.data;
+            p.message(&assigned, &assigned.message)
+        }
+        VmCmd::Pci(VmPciCmd::Detach { vm, device }) => {
+            let device = pci_device_id(c, &device).await?;
+            let detached = devices_api::pci_device_detach(c, &vm, &device).await?.data;
+            p.message(&detached, &detached.message)
         }
         VmCmd::Start(v) => ctx.action(&v.vm, VmActionType::Start).await,
         VmCmd::Stop {
@@ -664,6 +845,11 @@ async fn network(ctx: &Ctx<'_>, cmd: NetworkCmd) -> Result<()> {
         }
         NetworkCmd::Start { name } => act(name, models::NetworkActionType::Start).await,
         NetworkCmd::Stop { name } => act(name, models::NetworkActionType::Stop).await,
+        NetworkCmd::Leases { name } => p.list(
+            &networks_api::network_dhcp_leases_list(c, &name).await?.data,
+            "leases",
+            LEASE_COLUMNS,
+        ),
     }
 }
 
@@ -718,6 +904,14 @@ async fn template(ctx: &Ctx<'_>, cmd: TemplateCmd) -> Result<()> {
             &templates_api::template_get(c, id).await?.data,
             TEMPLATE_FIELDS,
         ),
+        TemplateCmd::Create(args) => {
+            let request = template::request(&args)?;
+            let created = templates_api::template_create(c, request).await?.data;
+            p.message(
+                &created,
+                &format!("created template {} (id {})", created.name, created.id),
+            )
+        }
         TemplateCmd::Delete { id } => {
             templates_api::template_delete(c, id).await?;
             p.message(&serde_json::Value::Null, &format!("deleted template {id}"))

@@ -689,3 +689,481 @@ fn a_migration_to_an_unreachable_host_is_refused_and_the_vm_stays() {
     server.ok(&["vm", "stop", &name, "--force"]);
     server.ok(&["vm", "delete", &name]);
 }
+
+/// Waits for a child to exit, at most `limit`; kills it and fails after that.
+fn wait_with_deadline(mut child: Child, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}; stdout {:?}, stderr {:?}",
+                String::from_utf8_lossy(&out.stdout),
+                stderr(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// An id after every id the server has given out: the stream starts with a
+/// `resync`, whose warning on stderr tells that the follower is connected.
+const FUTURE_ID: &str = "9000000000000000000";
+
+/// Spawns `vaporctl events ARGS --after FUTURE_ID` and returns once it is connected.
+fn follow_events(server: &Server, args: &[&str]) -> (Child, BufReader<std::process::ChildStderr>) {
+    let mut child = server
+        .ctl()
+        .arg("events")
+        .args(args)
+        .args(["--after", FUTURE_ID])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    assert!(err.read_line(&mut line).unwrap() > 0, "events exited early");
+    assert!(line.starts_with("warning: resync: "), "{line:?}");
+    (child, err)
+}
+
+#[test]
+fn events_show_what_another_process_does_to_a_vm() {
+    let server = Server::start();
+    let name = unique("ev");
+    let (child, _err) = follow_events(
+        &server,
+        &[
+            "--vm", &name, "--types", "vm.*", "--count", "2", "--output", "json",
+        ],
+    );
+    server.ok(&[
+        "vm", "create", "--name", &name, "--memory", "128", "--vcpus", "1",
+    ]);
+    server.ok(&["vm", "start", &name]);
+    let out = wait_with_deadline(child, Duration::from_secs(30));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["vm.defined", "vm.started"], "{events:?}");
+    for e in &events {
+        assert_eq!(e["vm"]["name"], name.as_str(), "{e}");
+    }
+    let first = events[0]["id"].as_i64().unwrap();
+    assert!(events[1]["id"].as_i64().unwrap() > first);
+
+    // --after replays from the server's buffer; table lines name the VM.
+    let after = (first - 1).to_string();
+    let table = server.ok(&["events", "--vm", &name, "--after", &after, "--count", "2"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2, "{table}");
+    assert!(lines[0].starts_with(&format!("{first} ")), "{table}");
+    for (line, kind) in lines.iter().zip(["vm.defined", "vm.started"]) {
+        assert!(line.contains(kind) && line.contains(&name), "{table}");
+    }
+
+    // An operation's events name the operation.
+    server.ok(&["vm", "stop", &name, "--force"]);
+    let (child, _err) = follow_events(
+        &server,
+        &["--types", "operation.*", "--vm", &name, "--count", "1"],
+    );
+    let clone = unique("evc");
+    let op = server.json(&["vm", "clone", &name, &clone, "--no-wait"]);
+    let out = wait_with_deadline(child, Duration::from_secs(30));
+    let line = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        line.contains("operation.created") && line.contains(op["id"].as_str().unwrap()),
+        "{line}"
+    );
+    server.json(&["operation", "wait", op["id"].as_str().unwrap()]);
+
+    // Ctrl-C ends a follower with success; an unknown type is the API's refusal.
+    let (child, _err) = follow_events(&server, &[]);
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let out = wait_with_deadline(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bad = server.run(&["events", "--types", "vm.nonsense", "--count", "1"]);
+    assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
+    assert!(stderr(&bad).starts_with("error: "), "{}", stderr(&bad));
+    for vm in [&name, &clone] {
+        server.ok(&["vm", "delete", vm]);
+    }
+}
+
+/// A dropped stream is resumed with `Last-Event-ID`: an event the server sends
+/// again is not printed twice. The server is a stand-in that drops the first
+/// connection after two events.
+#[test]
+fn events_reconnect_after_the_last_id_seen() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let event = |id: u32, kind: &str| {
+        format!(
+            "id: {id}\nevent: {kind}\ndata: {{\"id\": {id}, \"type\": \"{kind}\", \
+             \"time\": \"2025-01-01T00:00:0{id}Z\", \"vm\": {{\"uuid\": \"u\", \"name\": \"v\"}}}}\n\n"
+        )
+    };
+    let replies = [
+        format!(
+            ": keepalive\n\n{}{}",
+            event(1, "vm.defined"),
+            event(2, "vm.started")
+        ),
+        format!("{}{}", event(2, "vm.started"), event(3, "vm.stopped")),
+    ];
+    let stand_in = std::thread::spawn(move || {
+        let mut requests = Vec::new();
+        for reply in replies {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") {
+                conn.read_exact(&mut byte).unwrap();
+                request.push(byte[0]);
+            }
+            requests.push(String::from_utf8(request).unwrap().to_ascii_lowercase());
+            write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n{reply}"
+            )
+            .unwrap();
+        }
+        requests
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vaporctl"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("VAPOR") {
+            cmd.env_remove(&key);
+        }
+    }
+    let child = cmd
+        .env("HOME", home.path())
+        .args(["--url", &url, "--token", "t", "events", "--types", "vm.*"])
+        .args(["--count", "3", "--output", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_with_deadline(child, Duration::from_secs(30));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ids: Vec<i64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, [1, 2, 3]);
+    let requests = stand_in.join().unwrap();
+    assert!(
+        requests[0].starts_with("get /api/v1/events?types=vm.* "),
+        "{}",
+        requests[0]
+    );
+    assert!(!requests[0].contains("last-event-id"), "{}", requests[0]);
+    assert!(
+        requests[1].contains("\r\nlast-event-id: 2\r\n"),
+        "{}",
+        requests[1]
+    );
+    assert!(
+        requests[1].contains("authorization: bearer t\r\n"),
+        "{}",
+        requests[1]
+    );
+}
+
+#[test]
+fn a_vm_is_cloned_waiting_for_the_operation() {
+    let server = Server::start();
+    let name = unique("src");
+    server.ok(&[
+        "vm",
+        "create",
+        "--name",
+        &name,
+        "--memory",
+        "128",
+        "--vcpus",
+        "1",
+        "--disk-size",
+        "1",
+    ]);
+    let copy = unique("copy");
+    let op = server.json(&["vm", "clone", &name, &copy, "--wait"]);
+    assert_eq!(op["status"], "succeeded", "{op}");
+    assert_eq!(op["kind"], "vm_clone");
+    let cloned = server.json(&["vm", "get", &copy]);
+    assert_eq!(cloned["state"], "shutoff");
+    assert_eq!(cloned["memory"], 128);
+    assert_ne!(cloned["uuid"], server.json(&["vm", "get", &name])["uuid"]);
+
+    // A taken name is a conflict (409, exit 4).
+    let taken = server.run(&["vm", "clone", &name, &copy]);
+    assert_eq!(taken.status.code(), Some(4), "{}", stderr(&taken));
+    assert!(
+        stderr(&taken).starts_with("error: ALREADY_EXISTS: "),
+        "{}",
+        stderr(&taken)
+    );
+    let missing = server.run(&["vm", "clone", &unique("nobody"), &unique("x")]);
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    let both = server.run(&["vm", "clone", &name, "x", "--wait", "--no-wait"]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    for vm in [&name, &copy] {
+        server.ok(&["vm", "delete", vm, "--remove-disks"]);
+    }
+}
+
+#[test]
+fn pci_devices_are_listed_and_attaching_is_refused_without_an_iommu() {
+    let server = Server::start();
+    let table = server.ok(&["pci", "list"]);
+    assert!(table.starts_with("ID "), "{table}");
+    let list = server.json(&["pci", "list"]);
+    let devices = list["devices"].as_array().unwrap();
+    assert_eq!(list["count"].as_u64().unwrap() as usize, devices.len());
+    let gpus = server.json(&["pci", "list", "--type", "gpu"]);
+    assert!(gpus["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["device_type"] == "gpu"));
+    let bad = server.run(&["pci", "list", "--type", "fpga"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+
+    let name = unique("pci");
+    server.ok(&[
+        "vm", "create", "--name", &name, "--memory", "128", "--vcpus", "1",
+    ]);
+    if let Some(device) = devices.first() {
+        // No test host has an IOMMU; the device is named by its address here.
+        let address = device["pci_address"].as_str().unwrap();
+        let out = server.run(&["vm", "pci", "attach", &name, address]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("error: IOMMU_UNAVAILABLE: "),
+            "{}",
+            stderr(&out)
+        );
+        let id = device["device_id"].as_str().unwrap();
+        let out = server.run(&["vm", "pci", "detach", &name, id]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    }
+    let out = server.run(&["vm", "pci", "attach", &name, "ffff:ff:1f.7"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    server.ok(&["vm", "delete", &name]);
+}
+
+#[test]
+fn metrics_are_shown_once_or_followed() {
+    let server = Server::start();
+    let name = unique("met");
+    server.ok(&[
+        "vm",
+        "create",
+        "--name",
+        &name,
+        "--memory",
+        "128",
+        "--vcpus",
+        "1",
+        "--disk-size",
+        "1",
+    ]);
+    let stopped = server.run(&["vm", "metrics", &name]);
+    assert_eq!(stopped.status.code(), Some(4), "{}", stderr(&stopped));
+    server.ok(&["vm", "start", &name]);
+    let uuid = server.json(&["vm", "get", &name])["uuid"].clone();
+
+    let table = server.ok(&["vm", "metrics", &name]);
+    assert!(table.starts_with("UUID:"), "{table}");
+    assert!(table.contains("CPU (%):"), "{table}");
+    assert!(
+        table.lines().any(|l| l.starts_with("DISK ")),
+        "a table of disks: {table}"
+    );
+    let sample = server.json(&["vm", "metrics", &name]);
+    assert_eq!(sample["uuid"], uuid);
+    let cpu = sample["cpu_usage_percent"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&cpu), "{sample}");
+    assert_eq!(sample["vcpus"], 1);
+
+    let watched = server.ok(&[
+        "vm",
+        "metrics",
+        &name,
+        "--watch",
+        "--interval",
+        "1",
+        "--count",
+        "2",
+        "--output",
+        "json",
+    ]);
+    let samples: Vec<Value> = watched
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(samples.len(), 2, "{watched}");
+    assert!(samples.iter().all(|s| s["uuid"] == uuid));
+    let lines = server.ok(&[
+        "vm",
+        "metrics",
+        &name,
+        "--watch",
+        "--interval",
+        "1",
+        "--count",
+        "1",
+    ]);
+    assert!(lines.starts_with("TIME "), "{lines}");
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+
+    for args in [
+        &["vm", "metrics", &name, "--interval", "2"][..],
+        &["vm", "metrics", &name, "--watch", "--interval", "0"][..],
+    ] {
+        let out = server.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    server.ok(&["vm", "stop", &name, "--force"]);
+    server.ok(&["vm", "delete", &name, "--remove-disks"]);
+}
+
+#[test]
+fn templates_are_created_from_a_file_or_flags() {
+    let server = Server::start();
+    let name = unique("tpl").to_ascii_lowercase();
+    let file = server.dir.path().join("template.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "name: {name}\ndisplay_name: Test template\nos_type: linux\nos_variant: debian12\n\
+             recommended_memory: 1024\nfeatures:\n  uefi: true\ntags: [test, cli]\n"
+        ),
+    )
+    .unwrap();
+    let created = server.json(&["template", "create", "--file", file.to_str().unwrap()]);
+    assert_eq!(created["name"], name.as_str());
+    assert_eq!(created["recommended_memory"], 1024);
+    assert_eq!(created["features"]["uefi"], true);
+    let id = created["id"].as_i64().unwrap().to_string();
+    assert_eq!(
+        server.json(&["template", "get", &id])["display_name"],
+        "Test template"
+    );
+
+    // The same name again is a conflict.
+    let dup = server.run(&["template", "create", "--file", file.to_str().unwrap()]);
+    assert_eq!(dup.status.code(), Some(4), "{}", stderr(&dup));
+
+    // JSON, with flags over the file's fields.
+    let json_file = server.dir.path().join("template.json");
+    std::fs::write(
+        &json_file,
+        r#"{"name": "unused", "display_name": "From JSON", "os_type": "windows", "os_variant": "win11"}"#,
+    )
+    .unwrap();
+    let other = format!("{name}-2");
+    let text = server.ok(&[
+        "template",
+        "create",
+        "--file",
+        json_file.to_str().unwrap(),
+        "--name",
+        &other,
+        "--vcpus",
+        "4",
+        "--tpm",
+    ]);
+    assert!(
+        text.starts_with(&format!("created template {other} ")),
+        "{text}"
+    );
+    let listed = server.json(&["template", "list"]);
+    let second = listed["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == other.as_str())
+        .unwrap_or_else(|| panic!("{other} listed: {listed}"))
+        .clone();
+    assert_eq!(second["os_type"], "windows");
+    assert_eq!(second["recommended_vcpus"], 4);
+    assert_eq!(second["features"]["tpm"], true);
+
+    // Missing fields and fields a template does not have are usage errors.
+    let out = server.run(&["template", "create", "--name", "x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    std::fs::write(&json_file, r#"{"name": "y", "colour": "red"}"#).unwrap();
+    let out = server.run(&["template", "create", "--file", json_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    server.ok(&["template", "delete", &id]);
+    server.ok(&["template", "delete", &second["id"].to_string()]);
+    let gone = server.run(&["template", "get", &id]);
+    assert_eq!(gone.status.code(), Some(3), "{}", stderr(&gone));
+}
+
+#[test]
+fn dhcp_leases_and_the_audit_log_are_listed() {
+    let server = Server::start();
+    let net = unique("lease").replace('-', "");
+    let net = &net[..net.len().min(15)];
+    server.ok(&[
+        "network",
+        "create",
+        net,
+        "--address",
+        "192.168.232.1",
+        "--netmask",
+        "255.255.255.0",
+        "--dhcp-start",
+        "192.168.232.10",
+        "--dhcp-end",
+        "192.168.232.50",
+    ]);
+    let leases = server.json(&["network", "leases", net]);
+    assert_eq!(
+        leases["count"].as_u64().unwrap() as usize,
+        leases["leases"].as_array().unwrap().len()
+    );
+    let table = server.ok(&["network", "leases", net]);
+    assert!(table.starts_with("IP "), "{table}");
+    let missing = server.run(&["network", "leases", "nosuchnet"]);
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    server.ok(&["network", "delete", net]);
+
+    // Newest first, a page at a time: create, then delete.
+    let audit = server.json(&["audit", "list", "--limit", "1"]);
+    let newest = &audit["entries"][0];
+    assert_eq!(newest["method"], "DELETE", "{audit}");
+    assert_eq!(newest["operation"], "network_delete");
+    let older = audit["next_before"].to_string();
+    let page = server.json(&["audit", "list", "--before", &older]);
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["operation"], "network_create", "{page}");
+    assert!(entries
+        .iter()
+        .all(|e| e["id"].as_i64() < newest["id"].as_i64()));
+    let table = server.run(&["audit", "list", "--limit", "1"]);
+    assert!(String::from_utf8_lossy(&table.stdout).starts_with("ID "));
+    assert!(stderr(&table).contains("--before"), "{}", stderr(&table));
+}
