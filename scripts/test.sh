@@ -35,3 +35,6 @@ echo "== live migration between two private libvirt hosts (scripts/two-hosts.sh)
 trap 'bash scripts/two-hosts.sh down' EXIT
 bash scripts/two-hosts.sh up
 VAPOR_TEST_TWO_HOSTS=1 cargo test --locked -p vapor-conformance -p vapor-libvirt --test suite --test libvirt two_hosts
+
+echo "== benchmark, short mode (reports numbers; fails only on a wrong or failed request)"
+cargo xtask bench --short

@@ -541,6 +541,30 @@ pub struct VmGetPathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmListQueryParams {
+    /// At most this many VMs (1-1000).
+    #[serde(rename = "limit")]
+    #[validate(range(min = 1u32, max = 1000u32))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The `next_page_token` of the previous page.
+    #[serde(rename = "page_token")]
+    #[validate(length(max = 512))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
+    /// Only VMs in this state.
+    #[serde(rename = "state")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<models::VmState>,
+    /// Only VMs whose name starts with this.
+    #[serde(rename = "name")]
+    #[validate(length(max = 255))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct VmMetricsGetPathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]
@@ -25415,14 +25439,30 @@ pub struct VmList {
     #[validate(nested)]
     pub vms: Vec<models::Vm>,
 
+    /// The number of VMs in `vms`.
     #[serde(rename = "count")]
     pub count: i32,
+
+    /// The number of VMs that pass the filters, on all pages.
+    #[serde(rename = "total")]
+    pub total: i32,
+
+    /// Present when more VMs follow: the `page_token` of the next page.
+    #[serde(rename = "next_page_token")]
+    #[validate(custom(function = "check_xss_string"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
 }
 
 impl VmList {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(vms: Vec<models::Vm>, count: i32) -> VmList {
-        VmList { vms, count }
+    pub fn new(vms: Vec<models::Vm>, count: i32, total: i32) -> VmList {
+        VmList {
+            vms,
+            count,
+            total,
+            next_page_token: None,
+        }
     }
 }
 
@@ -25435,6 +25475,11 @@ impl std::fmt::Display for VmList {
             // Skipping vms in query parameter serialization
             Some("count".to_string()),
             Some(self.count.to_string()),
+            Some("total".to_string()),
+            Some(self.total.to_string()),
+            self.next_page_token.as_ref().map(|next_page_token| {
+                ["next_page_token".to_string(), next_page_token.to_string()].join(",")
+            }),
         ];
 
         write!(
@@ -25458,6 +25503,8 @@ impl std::str::FromStr for VmList {
         struct IntermediateRep {
             pub vms: Vec<Vec<models::Vm>>,
             pub count: Vec<i32>,
+            pub total: Vec<i32>,
+            pub next_page_token: Vec<String>,
         }
 
         let mut intermediate_rep = IntermediateRep::default();
@@ -25489,6 +25536,14 @@ impl std::str::FromStr for VmList {
                     "count" => intermediate_rep.count.push(
                         <i32 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
+                    #[allow(clippy::redundant_clone)]
+                    "total" => intermediate_rep.total.push(
+                        <i32 as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
+                    #[allow(clippy::redundant_clone)]
+                    "next_page_token" => intermediate_rep.next_page_token.push(
+                        <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
                     _ => {
                         return std::result::Result::Err(
                             "Unexpected key while parsing VmList".to_string(),
@@ -25513,6 +25568,12 @@ impl std::str::FromStr for VmList {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "count missing in VmList".to_string())?,
+            total: intermediate_rep
+                .total
+                .into_iter()
+                .next()
+                .ok_or_else(|| "total missing in VmList".to_string())?,
+            next_page_token: intermediate_rep.next_page_token.into_iter().next(),
         })
     }
 }

@@ -22,6 +22,22 @@ use std::sync::Mutex;
 
 use vapor_hypervisor::{Domain, Hypervisor, HypervisorError, HypervisorErrorKind};
 
+/// Where the view reads domains from: the backend (every [`Hypervisor`]).
+pub trait DomainSource {
+    fn list_domains(&self) -> Result<Vec<Domain>, HypervisorError>;
+    fn lookup_domain(&self, id: &str) -> Result<Domain, HypervisorError>;
+}
+
+impl<H: Hypervisor + ?Sized> DomainSource for H {
+    fn list_domains(&self) -> Result<Vec<Domain>, HypervisorError> {
+        Hypervisor::list_domains(self)
+    }
+
+    fn lookup_domain(&self, id: &str) -> Result<Domain, HypervisorError> {
+        Hypervisor::lookup_domain(self, id)
+    }
+}
+
 #[derive(Default)]
 struct State {
     /// Whether `entries` holds every domain the backend has.
@@ -82,7 +98,10 @@ impl DomainView {
 
     /// Reads every domain from the backend and replaces the view with them,
     /// except entries dirtied while it read. Costs one `list_domains`.
-    pub fn reload(&self, hv: &dyn Hypervisor) -> Result<Vec<Domain>, HypervisorError> {
+    pub fn reload(
+        &self,
+        hv: &(impl DomainSource + ?Sized),
+    ) -> Result<Vec<Domain>, HypervisorError> {
         let started = self.lock().seq;
         let domains = hv.list_domains()?;
         let mut state = self.lock();
@@ -107,7 +126,7 @@ impl DomainView {
 
     /// Every domain, sorted by name: from memory, re-reading dirty entries
     /// one by one; from the backend in full while the view is incomplete.
-    pub fn list(&self, hv: &dyn Hypervisor) -> Result<Vec<Domain>, HypervisorError> {
+    pub fn list(&self, hv: &(impl DomainSource + ?Sized)) -> Result<Vec<Domain>, HypervisorError> {
         let (started, clean, dirty) = {
             let state = self.lock();
             if !state.complete {
@@ -143,7 +162,11 @@ impl DomainView {
 
     /// A domain by UUID or name: from memory when its entry is clean, else
     /// from the backend (and then remembered).
-    pub fn get(&self, hv: &dyn Hypervisor, id: &str) -> Result<Domain, HypervisorError> {
+    pub fn get(
+        &self,
+        hv: &(impl DomainSource + ?Sized),
+        id: &str,
+    ) -> Result<Domain, HypervisorError> {
         let started = {
             let state = self.lock();
             let found = state
@@ -214,5 +237,199 @@ impl DomainView {
         {
             state.entries.remove(uuid);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use vapor_hypervisor::DomainState;
+
+    use super::*;
+
+    fn domain(name: &str, state: DomainState) -> Domain {
+        Domain {
+            uuid: format!("uuid-{name}"),
+            name: name.to_owned(),
+            state,
+            domain_type: "kvm".into(),
+            memory_mib: 64,
+            max_memory_mib: 64,
+            vcpus: 1,
+            max_vcpus: 1,
+            autostart: false,
+            persistent: true,
+            os: vapor_hypervisor::OsInfo {
+                os_type: "hvm".into(),
+                arch: "x86_64".into(),
+                machine: None,
+            },
+            disks: vec![],
+            interfaces: vec![],
+            graphics: vec![],
+            firmware: "bios".into(),
+            secure_boot: false,
+            tpm: false,
+            metadata: Default::default(),
+        }
+    }
+
+    /// A backend of domains in a map, counting reads; `during_lookup` runs
+    /// in the middle of each single read.
+    #[derive(Default)]
+    struct Fake {
+        domains: Mutex<Vec<Domain>>,
+        lists: AtomicUsize,
+        lookups: AtomicUsize,
+        during_lookup: Mutex<Option<Box<dyn Fn() + Send>>>,
+    }
+
+    impl Fake {
+        fn with(domains: Vec<Domain>) -> Self {
+            Fake {
+                domains: Mutex::new(domains),
+                ..Fake::default()
+            }
+        }
+
+        fn set(&self, d: Domain) {
+            let mut all = self.domains.lock().unwrap();
+            all.retain(|x| x.uuid != d.uuid);
+            all.push(d);
+        }
+
+        fn reads(&self) -> (usize, usize) {
+            (
+                self.lists.load(Ordering::SeqCst),
+                self.lookups.load(Ordering::SeqCst),
+            )
+        }
+    }
+
+    impl DomainSource for Fake {
+        fn list_domains(&self) -> Result<Vec<Domain>, HypervisorError> {
+            self.lists.fetch_add(1, Ordering::SeqCst);
+            Ok(self.domains.lock().unwrap().clone())
+        }
+
+        fn lookup_domain(&self, id: &str) -> Result<Domain, HypervisorError> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            let found = self
+                .domains
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|d| d.uuid == id || d.name == id)
+                .cloned();
+            if let Some(hook) = self.during_lookup.lock().unwrap().as_ref() {
+                hook();
+            }
+            found.ok_or_else(|| {
+                HypervisorError::new(HypervisorErrorKind::NotFound, "no such domain")
+            })
+        }
+    }
+
+    fn names(list: &[Domain]) -> Vec<&str> {
+        list.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_complete_view_answers_from_memory() {
+        let fake = Fake::with(vec![
+            domain("b", DomainState::Running),
+            domain("a", DomainState::Shutoff),
+        ]);
+        let view = DomainView::default();
+        assert_eq!(names(&view.list(&fake).unwrap()), ["a", "b"]);
+        assert_eq!(fake.reads(), (1, 0));
+        for _ in 0..3 {
+            assert_eq!(view.list(&fake).unwrap().len(), 2);
+            assert_eq!(view.get(&fake, "a").unwrap().uuid, "uuid-a");
+            assert_eq!(view.get(&fake, "uuid-b").unwrap().name, "b");
+        }
+        assert_eq!(fake.reads(), (1, 0));
+    }
+
+    #[test]
+    fn a_touched_entry_is_read_again_once() {
+        let fake = Fake::with(vec![
+            domain("a", DomainState::Shutoff),
+            domain("b", DomainState::Shutoff),
+        ]);
+        let view = DomainView::default();
+        view.list(&fake).unwrap();
+        fake.set(domain("a", DomainState::Running));
+        view.touch("uuid-a");
+        let listed = view.list(&fake).unwrap();
+        assert_eq!(listed[0].state, DomainState::Running);
+        assert_eq!(fake.reads(), (1, 1));
+        view.list(&fake).unwrap();
+        assert_eq!(fake.reads(), (1, 1));
+        // A new domain is known once touched; a vanished one is forgotten.
+        fake.set(domain("c", DomainState::Shutoff));
+        view.touch("uuid-c");
+        fake.domains.lock().unwrap().retain(|d| d.name != "b");
+        view.touch("uuid-b");
+        assert_eq!(names(&view.list(&fake).unwrap()), ["a", "c"]);
+        assert_eq!(names(&view.list(&fake).unwrap()), ["a", "c"]);
+        assert_eq!(fake.reads(), (1, 3));
+    }
+
+    #[test]
+    fn a_read_overtaken_by_a_change_is_not_remembered() {
+        let fake = Arc::new(Fake::with(vec![domain("a", DomainState::Shutoff)]));
+        let view = Arc::new(DomainView::default());
+        view.list(fake.as_ref()).unwrap();
+        view.touch("uuid-a");
+        // While the view reads `a`, it changes again and is touched again:
+        // what the read saw must not be kept.
+        {
+            let (fake2, view2) = (fake.clone(), view.clone());
+            *fake.during_lookup.lock().unwrap() = Some(Box::new(move || {
+                fake2.set(domain("a", DomainState::Paused));
+                view2.touch("uuid-a");
+            }));
+        }
+        assert_eq!(
+            view.list(fake.as_ref()).unwrap()[0].state,
+            DomainState::Shutoff
+        );
+        *fake.during_lookup.lock().unwrap() = None;
+        assert_eq!(
+            view.list(fake.as_ref()).unwrap()[0].state,
+            DomainState::Paused
+        );
+    }
+
+    #[test]
+    fn an_invalidated_view_reads_everything_again() {
+        let fake = Fake::with(vec![domain("a", DomainState::Shutoff)]);
+        let view = DomainView::default();
+        view.list(&fake).unwrap();
+        view.invalidate();
+        assert!(!view.is_complete());
+        fake.set(domain("z", DomainState::Shutoff));
+        // An incomplete view does not answer a get from memory either.
+        view.get(&fake, "a").unwrap();
+        assert_eq!(fake.reads(), (1, 1));
+        assert_eq!(names(&view.list(&fake).unwrap()), ["a", "z"]);
+        assert!(view.is_complete());
+        assert_eq!(fake.reads(), (2, 1));
+    }
+
+    #[test]
+    fn a_name_is_read_through_while_any_entry_is_dirty() {
+        let fake = Fake::with(vec![domain("a", DomainState::Shutoff)]);
+        let view = DomainView::default();
+        view.list(&fake).unwrap();
+        // `a` was deleted and another domain took its name.
+        let mut reborn = domain("a", DomainState::Running);
+        reborn.uuid = "uuid-new".into();
+        *fake.domains.lock().unwrap() = vec![reborn];
+        view.touch("uuid-new");
+        assert_eq!(view.get(&fake, "a").unwrap().uuid, "uuid-new");
     }
 }

@@ -104,8 +104,15 @@ pub struct Wait {
 
 #[derive(Debug, Subcommand)]
 pub enum VmCmd {
-    /// Lists VMs.
-    List,
+    /// Lists VMs, sorted by name.
+    List {
+        /// Only VMs in this state (running, paused, shutoff, ...).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only VMs whose name starts with this.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Shows one VM.
     Get(VmName),
     /// Defines a VM.

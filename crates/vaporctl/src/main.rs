@@ -403,7 +403,18 @@ impl Ctx<'_> {
 async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
     let (c, p) = (ctx.config, ctx.printer);
     match cmd {
-        VmCmd::List => p.list(&vms::vm_list(c).await?.data, "vms", VM_COLUMNS),
+        VmCmd::List { state, name } => {
+            let state = state
+                .map(|s| {
+                    serde_json::from_value::<vapor_client::models::VmState>(
+                        serde_json::Value::String(s.clone()),
+                    )
+                    .map_err(|_| CliError::Usage(format!("unknown VM state '{s}'")))
+                })
+                .transpose()?;
+            let list = vms::vm_list(c, None, None, state, name.as_deref()).await?;
+            p.list(&list.data, "vms", VM_COLUMNS)
+        }
         VmCmd::Get(v) => p.object(&vms::vm_get(c, &v.vm).await?.data, VM_FIELDS),
         VmCmd::Create {
             name,

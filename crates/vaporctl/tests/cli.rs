@@ -210,6 +210,14 @@ fn a_vm_is_created_listed_started_stopped_and_deleted() {
     assert_eq!(list["count"].as_u64().unwrap() as usize, vms.len());
     let vm = vms.iter().find(|v| v["name"] == name.as_str()).unwrap();
     assert_eq!(vm["memory"], 128);
+    // Filters: by name prefix and by state.
+    let mine = server.json(&["vm", "list", "--name", &name, "--state", "shutoff"]);
+    assert_eq!(mine["total"], 1, "{mine}");
+    assert_eq!(mine["vms"][0]["name"], name.as_str());
+    let running = server.json(&["vm", "list", "--name", &name, "--state", "running"]);
+    assert_eq!(running["total"], 0, "{running}");
+    let bad = server.run(&["vm", "list", "--state", "sideways"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     let yaml = server.ok(&["vm", "get", &name, "--output", "yaml"]);
     assert!(yaml.contains(&format!("name: {name}")), "{yaml}");
 

@@ -126,8 +126,10 @@ pub enum VmGetResponse {
 #[must_use]
 #[allow(clippy::large_enum_variant)]
 pub enum VmListResponse {
-    /// Every virtual machine on the host.
-    Status200_EveryVirtualMachineOnTheHost(models::VmListEnvelope),
+    /// The virtual machines.
+    Status200_TheVirtualMachines(models::VmListEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Internal error.
@@ -272,6 +274,8 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         path_params: &models::VmGetPathParams,
     ) -> Result<VmGetResponse, E>;
 
+    /// The virtual machines on the host, sorted by name, optionally filtered and paged..
+    ///
     /// VmList - GET /api/v1/virtualization/virtualmachines
     async fn vm_list(
         &self,
@@ -280,6 +284,7 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        query_params: &models::VmListQueryParams,
     ) -> Result<VmListResponse, E>;
 
     /// CPU, memory, disk and network usage of a running VM..

@@ -11446,8 +11446,12 @@ where
 }
 
 #[tracing::instrument(skip_all)]
-fn vm_list_validation() -> std::result::Result<(), ValidationErrors> {
-    Ok(())
+fn vm_list_validation(
+    query_params: models::VmListQueryParams,
+) -> std::result::Result<(models::VmListQueryParams,), ValidationErrors> {
+    query_params.validate()?;
+
+    Ok((query_params,))
 }
 /// VmList - GET /api/v1/virtualization/virtualmachines
 #[tracing::instrument(skip_all)]
@@ -11456,6 +11460,7 @@ async fn vm_list<I, A, E, C>(
     TypedHeader(host): TypedHeader<Host>,
     cookies: CookieJar,
     headers: HeaderMap,
+    QueryExtra(query_params): QueryExtra<models::VmListQueryParams>,
     State(api_impl): State<I>,
 ) -> Result<Response, StatusCode>
 where
@@ -11477,11 +11482,11 @@ where
     };
 
     #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || vm_list_validation())
+    let validation = tokio::task::spawn_blocking(move || vm_list_validation(query_params))
         .await
         .unwrap();
 
-    let Ok(()) = validation else {
+    let Ok((query_params,)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -11490,16 +11495,33 @@ where
 
     let result = api_impl
         .as_ref()
-        .vm_list(&method, &host, &cookies, &claims)
+        .vm_list(&method, &host, &cookies, &claims, &query_params)
         .await;
 
     let resp = match result {
         Ok(rsp) => match rsp {
-            apis::virtual_machines::VmListResponse::Status200_EveryVirtualMachineOnTheHost(
-                body,
-            ) => {
+            apis::virtual_machines::VmListResponse::Status200_TheVirtualMachines(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmListResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers

@@ -91,6 +91,7 @@ pub enum VmGetError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VmListError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status500(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -440,12 +441,35 @@ pub async fn vm_get(
     }
 }
 
+/// Without `limit`, every VM that passes the filters, in one reply. With `limit`, at most that many, and `next_page_token` when more follow: pass it as `page_token` to get the next page (with the same filters). Pages follow the name order, so a VM created or deleted between two pages neither shifts the others nor repeats. `total` counts every VM that passes the filters, on all pages. An unknown or malformed `page_token` is 400.
 pub async fn vm_list(
     configuration: &configuration::Configuration,
+    limit: Option<i32>,
+    page_token: Option<&str>,
+    state: Option<models::VmState>,
+    name: Option<&str>,
 ) -> Result<models::VmListEnvelope, Error<VmListError>> {
+    // add a prefix to parameters to efficiently prevent name collisions
+    let p_query_limit = limit;
+    let p_query_page_token = page_token;
+    let p_query_state = state;
+    let p_query_name = name;
+
     let uri_str = format!("{}/virtualization/virtualmachines", configuration.base_path);
     let mut req_builder = configuration.client.request(reqwest::Method::GET, &uri_str);
 
+    if let Some(ref param_value) = p_query_limit {
+        req_builder = req_builder.query(&[("limit", &param_value.to_string())]);
+    }
+    if let Some(ref param_value) = p_query_page_token {
+        req_builder = req_builder.query(&[("page_token", &param_value.to_string())]);
+    }
+    if let Some(ref param_value) = p_query_state {
+        req_builder = req_builder.query(&[("state", &param_value.to_string())]);
+    }
+    if let Some(ref param_value) = p_query_name {
+        req_builder = req_builder.query(&[("name", &param_value.to_string())]);
+    }
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
     }

@@ -15,12 +15,24 @@ use serde::{Deserialize, Serialize};
 pub struct VmList {
     #[serde(rename = "vms")]
     pub vms: Vec<models::Vm>,
+    /// The number of VMs in `vms`.
     #[serde(rename = "count")]
     pub count: i32,
+    /// The number of VMs that pass the filters, on all pages.
+    #[serde(rename = "total")]
+    pub total: i32,
+    /// Present when more VMs follow: the `page_token` of the next page.
+    #[serde(rename = "next_page_token", skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
 }
 
 impl VmList {
-    pub fn new(vms: Vec<models::Vm>, count: i32) -> VmList {
-        VmList { vms, count }
+    pub fn new(vms: Vec<models::Vm>, count: i32, total: i32) -> VmList {
+        VmList {
+            vms,
+            count,
+            total,
+            next_page_token: None,
+        }
     }
 }

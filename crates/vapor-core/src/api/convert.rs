@@ -111,6 +111,19 @@ pub fn vm_state(state: DomainState) -> models::VmState {
     }
 }
 
+pub fn domain_state(state: models::VmState) -> DomainState {
+    match state {
+        models::VmState::Running => DomainState::Running,
+        models::VmState::Paused => DomainState::Paused,
+        models::VmState::Shutoff => DomainState::Shutoff,
+        models::VmState::Shutdown => DomainState::Shutdown,
+        models::VmState::Crashed => DomainState::Crashed,
+        models::VmState::Pmsuspended => DomainState::PmSuspended,
+        models::VmState::Blocked => DomainState::Blocked,
+        models::VmState::Unknown => DomainState::NoState,
+    }
+}
+
 pub fn change_scope(scope: ChangeScope) -> models::ChangeScope {
     match scope {
         ChangeScope::LiveAndConfig => models::ChangeScope::LiveAndConfig,

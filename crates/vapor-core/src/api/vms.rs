@@ -8,7 +8,7 @@ use vapor_api::apis::virtual_machines::*;
 use vapor_api::models;
 
 use super::{convert, success, vm_requests, VaporApi};
-use crate::app::{VmAction, VmActionOutcome, VmUpdate};
+use crate::app::{VmAction, VmActionOutcome, VmListQuery, VmUpdate};
 use crate::auth::Principal;
 use crate::error::Error;
 
@@ -22,14 +22,26 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        query: &models::VmListQueryParams,
     ) -> Result<VmListResponse, Error> {
-        let vms: Vec<_> = self.app.list_vms().await?.iter().map(convert::vm).collect();
+        let page = self
+            .app
+            .list_vms_page(VmListQuery {
+                limit: query.limit.map(|l| l as usize),
+                page_token: query.page_token.clone(),
+                state: query.state.map(convert::domain_state),
+                name_prefix: query.name.clone(),
+            })
+            .await?;
+        let vms: Vec<_> = page.vms.iter().map(convert::vm).collect();
         let (status, error) = success();
-        Ok(VmListResponse::Status200_EveryVirtualMachineOnTheHost(
+        Ok(VmListResponse::Status200_TheVirtualMachines(
             models::VmListEnvelope {
                 status,
                 data: models::VmList {
                     count: vms.len() as i32,
+                    total: i32::try_from(page.total).unwrap_or(i32::MAX),
+                    next_page_token: page.next_page_token,
                     vms,
                 },
                 error,

@@ -53,8 +53,8 @@ pub use template::{
 };
 pub(crate) use vm::validate_name_like;
 pub use vm::{
-    GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmUpdate, VmUpdateOutcome,
-    RESERVED_VM_NAMES,
+    GraphicsRequest, NicRequest, VmAction, VmActionOutcome, VmCreate, VmListQuery, VmPage,
+    VmUpdate, VmUpdateOutcome, RESERVED_VM_NAMES,
 };
 pub use vm_create::{CloudInit, DiskRequest, DiskSource, Maximums, VmCreateEnhanced};
 

@@ -138,6 +138,46 @@ pub enum VmActionOutcome {
     Started(crate::db::OperationRow),
 }
 
+/// Filters and paging of the VM list.
+#[derive(Debug, Clone, Default)]
+pub struct VmListQuery {
+    /// At most this many VMs; `None`: all.
+    pub limit: Option<usize>,
+    /// The previous page's `next_page_token`.
+    pub page_token: Option<String>,
+    pub state: Option<DomainState>,
+    pub name_prefix: Option<String>,
+}
+
+/// One page of the VM list.
+#[derive(Debug, Clone)]
+pub struct VmPage {
+    pub vms: Vec<Domain>,
+    /// VMs that pass the filters, on all pages.
+    pub total: usize,
+    /// Present when more VMs follow.
+    pub next_page_token: Option<String>,
+}
+
+/// Page tokens carry the last name of the page, so that a page begins after
+/// it however the list changed in between. Opaque to clients (URL-safe
+/// base64 of `vm:<name>`).
+fn page_token_of(last_name: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("vm:{last_name}"))
+}
+
+fn page_token_name(token: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("vm:")
+        .map(str::to_owned)
+}
+
 impl Vapor {
     /// Every VM, sorted by name, from the domain view.
     pub async fn list_vms(&self) -> Result<Vec<Domain>> {
@@ -145,6 +185,48 @@ impl Vapor {
         self.blocking(move |hv| view.list(hv))
             .await
             .map_err(|e| Error::from_hypervisor("listing virtual machines", KIND, "*", e))
+    }
+
+    /// One page of the VMs that pass `query`'s filters, in name order.
+    pub async fn list_vms_page(&self, query: VmListQuery) -> Result<VmPage> {
+        let after = match query.page_token.as_deref() {
+            None => None,
+            Some(token) => Some(page_token_name(token).ok_or_else(|| {
+                Error::invalid(
+                    "page_token",
+                    "not a page token of this API; pass the `next_page_token` of the previous page",
+                )
+            })?),
+        };
+        let matching: Vec<Domain> = self
+            .list_vms()
+            .await?
+            .into_iter()
+            .filter(|d| query.state.is_none_or(|s| d.state == s))
+            .filter(|d| {
+                query
+                    .name_prefix
+                    .as_deref()
+                    .is_none_or(|p| d.name.starts_with(p))
+            })
+            .collect();
+        let total = matching.len();
+        let mut page: Vec<Domain> = matching
+            .into_iter()
+            .filter(|d| after.as_deref().is_none_or(|a| d.name.as_str() > a))
+            .collect();
+        let next_page_token = match query.limit {
+            Some(limit) if page.len() > limit => {
+                page.truncate(limit);
+                page.last().map(|d| page_token_of(&d.name))
+            }
+            _ => None,
+        };
+        Ok(VmPage {
+            vms: page,
+            total,
+            next_page_token,
+        })
     }
 
     /// A VM from the domain view: what clients read. Mutations read the

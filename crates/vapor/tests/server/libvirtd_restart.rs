@@ -160,7 +160,10 @@ fn requests_fail_fast_while_libvirtd_is_down_and_recover_after() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let lost = wait_for(&events, "hypervisor.disconnected", Duration::from_secs(10));
-    assert!(!lost["message"].as_str().unwrap_or_default().is_empty(), "{lost}");
+    assert!(
+        !lost["message"].as_str().unwrap_or_default().is_empty(),
+        "{lost}"
+    );
     for _ in 0..5 {
         let (status, body, elapsed) = get();
         assert_eq!(status, 503, "{body}");

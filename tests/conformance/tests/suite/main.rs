@@ -22,4 +22,5 @@ mod security;
 mod snapshots;
 mod storage;
 mod templates;
+mod vm_list;
 mod vms;

@@ -591,12 +591,13 @@ async fn the_generated_sdk_reads_vms() {
         .expect("vm_get through the SDK");
     assert_eq!(got.data.name, name);
     assert_eq!(got.data.uuid.to_string(), created["uuid"].as_str().unwrap());
-    let list = vapor_client::apis::virtual_machines_api::vm_list(&config)
+    let list = vapor_client::apis::virtual_machines_api::vm_list(&config, None, None, None, None)
         .await
         .expect("vm_list through the SDK");
     assert!(list.data.vms.iter().any(|v| v.name == name));
     config.bearer_access_token = None;
-    let denied = vapor_client::apis::virtual_machines_api::vm_list(&config).await;
+    let denied =
+        vapor_client::apis::virtual_machines_api::vm_list(&config, None, None, None, None).await;
     assert!(denied.is_err(), "no token, no list");
 }
 
