@@ -21705,6 +21705,11 @@ pub struct Vm {
     #[serde(rename = "graphics")]
     #[validate(nested)]
     pub graphics: Vec<models::VmGraphics>,
+
+    /// The user's key-value pairs given at creation (`metadata` of enhanced create and from-template), kept in the domain XML; empty when none.
+    #[serde(rename = "metadata")]
+    #[validate(custom(function = "check_xss_map_string"))]
+    pub metadata: std::collections::HashMap<String, String>,
 }
 
 impl Vm {
@@ -21727,6 +21732,7 @@ impl Vm {
         disks: Vec<models::VmDisk>,
         networks: Vec<models::VmNetwork>,
         graphics: Vec<models::VmGraphics>,
+        metadata: std::collections::HashMap<String, String>,
     ) -> Vm {
         Vm {
             uuid,
@@ -21748,6 +21754,7 @@ impl Vm {
             disks,
             networks,
             graphics,
+            metadata,
         }
     }
 }
@@ -21792,6 +21799,8 @@ impl std::fmt::Display for Vm {
             // Skipping networks in query parameter serialization
 
             // Skipping graphics in query parameter serialization
+
+            // Skipping metadata in query parameter serialization
         ];
 
         write!(
@@ -21832,6 +21841,7 @@ impl std::str::FromStr for Vm {
             pub disks: Vec<Vec<models::VmDisk>>,
             pub networks: Vec<Vec<models::VmNetwork>>,
             pub graphics: Vec<Vec<models::VmGraphics>>,
+            pub metadata: Vec<std::collections::HashMap<String, String>>,
         }
 
         let mut intermediate_rep = IntermediateRep::default();
@@ -21937,6 +21947,11 @@ impl std::str::FromStr for Vm {
                             "Parsing a container in this style is not supported in Vm".to_string(),
                         );
                     }
+                    "metadata" => {
+                        return std::result::Result::Err(
+                            "Parsing a container in this style is not supported in Vm".to_string(),
+                        );
+                    }
                     _ => {
                         return std::result::Result::Err(
                             "Unexpected key while parsing Vm".to_string(),
@@ -22038,6 +22053,11 @@ impl std::str::FromStr for Vm {
                 .into_iter()
                 .next()
                 .ok_or_else(|| "graphics missing in Vm".to_string())?,
+            metadata: intermediate_rep
+                .metadata
+                .into_iter()
+                .next()
+                .ok_or_else(|| "metadata missing in Vm".to_string())?,
         })
     }
 }
@@ -23041,8 +23061,9 @@ pub struct VmCreateEnhancedRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
 
+    /// Key-value pairs kept with the VM and returned as its `metadata`: at most 64 keys matching `^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`, values of at most 1024 bytes without control characters.
     #[serde(rename = "metadata")]
-    #[validate(custom(function = "check_xss_map_string"))]
+    #[validate(length(max = 64), custom(function = "check_xss_map_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::HashMap<String, String>>,
 }
@@ -24854,8 +24875,9 @@ pub struct VmFromTemplateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_init: Option<models::TemplateCloudInit>,
 
+    /// Key-value pairs kept with the VM; as for enhanced create.
     #[serde(rename = "metadata")]
-    #[validate(custom(function = "check_xss_map_string"))]
+    #[validate(length(max = 64), custom(function = "check_xss_map_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::HashMap<String, String>>,
 }

@@ -242,6 +242,8 @@ pub struct VaporMetadata {
     /// Paths of volumes that exist only for this domain (a cloud-init seed);
     /// always removed with it.
     pub ephemeral_volumes: Vec<String>,
+    /// The user's own key-value pairs, kept with the domain.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Everything needed to define a new domain.

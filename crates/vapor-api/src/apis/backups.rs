@@ -24,6 +24,8 @@ pub enum BackupCreateResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -36,6 +38,8 @@ pub enum BackupCreateResponse {
 pub enum BackupDeleteResponse {
     /// Deleted with its files.
     Status204_DeletedWithItsFiles,
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -54,6 +58,8 @@ pub enum BackupDeleteResponse {
 pub enum BackupListResponse {
     /// Backups of this VM.
     Status200_BackupsOfThisVM(models::BackupListEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -78,6 +84,8 @@ pub enum BackupRestoreResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.

@@ -32,6 +32,8 @@ pub enum VmConsoleConnectResponse {
 pub enum VmConsoleGetResponse {
     /// How to connect.
     Status200_HowToConnect(models::ConsoleSessionEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).

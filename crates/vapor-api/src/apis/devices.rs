@@ -24,6 +24,8 @@ pub enum PciDeviceAttachResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -36,6 +38,8 @@ pub enum PciDeviceAttachResponse {
 pub enum PciDeviceDetachResponse {
     /// Detached.
     Status200_Detached(models::PciAssignmentEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -54,6 +58,8 @@ pub enum PciDeviceDetachResponse {
 pub enum PciDeviceListResponse {
     /// Host PCI devices.
     Status200_HostPCIDevices(models::PciDeviceListEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -76,6 +82,8 @@ pub enum VmHotplugResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.

@@ -14,6 +14,8 @@ use crate::{models, types::*};
 pub enum IsoDeleteResponse {
     /// Deleted.
     Status204_Deleted,
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -54,6 +56,8 @@ pub enum IsoRegisterResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -64,6 +68,8 @@ pub enum IsoRegisterResponse {
 pub enum IsoUploadCancelResponse {
     /// Cancelled; its partial file is removed.
     Status200_Cancelled(models::IsoUploadEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -123,6 +129,8 @@ pub enum IsoUploadCreateResponse {
 pub enum IsoUploadGetResponse {
     /// The upload session.
     Status200_TheUploadSession(models::IsoUploadEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -142,6 +150,8 @@ pub enum IsoUploadHeadResponse {
         tus_resumable: Option<String>,
         cache_control: Option<String>,
     },
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// No valid token.
     Status401_NoValidToken,
     /// No such upload.

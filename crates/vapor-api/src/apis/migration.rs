@@ -24,6 +24,8 @@ pub enum MigrationStartResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.

@@ -24,6 +24,8 @@ pub enum NetworkActionResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -42,6 +44,8 @@ pub enum NetworkCreateResponse {
     Status403_Forbidden(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -54,6 +58,8 @@ pub enum NetworkCreateResponse {
 pub enum NetworkDeleteResponse {
     /// Stopped and undefined.
     Status204_StoppedAndUndefined,
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -72,6 +78,8 @@ pub enum NetworkDeleteResponse {
 pub enum NetworkDhcpLeasesListResponse {
     /// Current DHCP leases.
     Status200_CurrentDHCPLeases(models::DhcpLeaseListEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -88,6 +96,8 @@ pub enum NetworkDhcpLeasesListResponse {
 pub enum NetworkGetResponse {
     /// The network.
     Status200_TheNetwork(models::NetworkEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.

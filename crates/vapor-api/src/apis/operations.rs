@@ -14,6 +14,8 @@ use crate::{models, types::*};
 pub enum OperationCancelResponse {
     /// Cancellation requested; the operation as it is now.
     Status200_CancellationRequested(models::OperationEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -30,6 +32,8 @@ pub enum OperationCancelResponse {
 pub enum OperationGetResponse {
     /// The operation.
     Status200_TheOperation(models::OperationEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.

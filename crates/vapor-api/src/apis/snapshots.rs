@@ -14,6 +14,8 @@ use crate::{models, types::*};
 pub enum SnapshotCapabilitiesGetResponse {
     /// What kinds of snapshot this VM supports now, and why.
     Status200_WhatKindsOfSnapshotThisVMSupportsNow(models::SnapshotCapabilitiesEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -38,6 +40,8 @@ pub enum SnapshotCreateResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -50,6 +54,8 @@ pub enum SnapshotCreateResponse {
 pub enum SnapshotDeleteResponse {
     /// Deleted; its children become children of its parent. 409 `CONFLICT` with libvirt's reason when libvirt refuses (e.g. an external snapshot with children).
     Status204_Deleted,
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -68,6 +74,8 @@ pub enum SnapshotDeleteResponse {
 pub enum SnapshotGetResponse {
     /// The snapshot with its disks, memory state and children.
     Status200_TheSnapshotWithItsDisks(models::SnapshotDetailEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -82,6 +90,8 @@ pub enum SnapshotGetResponse {
 pub enum SnapshotListResponse {
     /// Snapshots.
     Status200_Snapshots(models::SnapshotListEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -96,6 +106,8 @@ pub enum SnapshotListResponse {
 pub enum SnapshotRevertResponse {
     /// Reverted.
     Status200_Reverted(models::SnapshotRevertEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).

@@ -24,6 +24,8 @@ pub enum PoolActionResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -42,6 +44,8 @@ pub enum PoolCreateResponse {
     Status403_Forbidden(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -54,6 +58,8 @@ pub enum PoolCreateResponse {
 pub enum PoolDeleteResponse {
     /// Stopped and undefined.
     Status204_StoppedAndUndefined,
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -72,6 +78,8 @@ pub enum PoolDeleteResponse {
 pub enum PoolGetResponse {
     /// The pool.
     Status200_ThePool(models::PoolEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -108,6 +116,8 @@ pub enum VolumeCreateResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -118,6 +128,8 @@ pub enum VolumeCreateResponse {
 pub enum VolumeDeleteResponse {
     /// Deleted.
     Status204_Deleted,
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Forbidden (the token's scope does not allow this request; code `FORBIDDEN`).
@@ -136,6 +148,8 @@ pub enum VolumeDeleteResponse {
 pub enum VolumeGetResponse {
     /// The volume.
     Status200_TheVolume(models::VolumeEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -152,6 +166,8 @@ pub enum VolumeGetResponse {
 pub enum VolumeListResponse {
     /// Volumes in the pool.
     Status200_VolumesInThePool(models::VolumeListEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.

@@ -26,6 +26,8 @@ pub enum VmActionResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,8 @@ pub enum VmCloneResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -64,6 +68,8 @@ pub enum VmCreateResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -86,6 +92,8 @@ pub enum VmCreateEnhancedResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -116,6 +124,8 @@ pub enum VmDeleteResponse {
 pub enum VmGetResponse {
     /// The virtual machine.
     Status200_TheVirtualMachine(models::VmEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -142,6 +152,8 @@ pub enum VmListResponse {
 pub enum VmMetricsGetResponse {
     /// Current resource usage.
     Status200_CurrentResourceUsage(models::VmMetricsEnvelope),
+    /// Bad request (malformed, or a value out of range).
+    Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
     Status401_Unauthorized(models::ErrorEnvelope),
     /// Not found.
@@ -185,6 +197,8 @@ pub enum VmUpdateResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Unsupported media type.
+    Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
     Status422_Unprocessable(models::ErrorEnvelope),
 }

@@ -550,6 +550,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::backups::BackupCreateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::backups::BackupCreateResponse::Status422_Unprocessable(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(422);
@@ -678,6 +697,25 @@ where
                 let mut response = Response::builder();
                 let mut response = response.status(204);
                 response.body(Body::empty())
+            }
+            apis::backups::BackupDeleteResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
             }
             apis::backups::BackupDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
@@ -846,6 +884,25 @@ where
             apis::backups::BackupListResponse::Status200_BackupsOfThisVM(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::backups::BackupListResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -1094,6 +1151,25 @@ where
             apis::backups::BackupRestoreResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::backups::BackupRestoreResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -1422,6 +1498,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::console::VmConsoleGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::console::VmConsoleGetResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -1715,6 +1810,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::devices::PciDeviceAttachResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::devices::PciDeviceAttachResponse::Status422_Unprocessable(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(422);
@@ -1825,6 +1939,25 @@ where
             apis::devices::PciDeviceDetachResponse::Status200_Detached(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::devices::PciDeviceDetachResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -2008,6 +2141,25 @@ where
             apis::devices::PciDeviceListResponse::Status200_HostPCIDevices(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::devices::PciDeviceListResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -2240,6 +2392,25 @@ where
             apis::devices::VmHotplugResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::devices::VmHotplugResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -2523,6 +2694,25 @@ where
                 let mut response = Response::builder();
                 let mut response = response.status(204);
                 response.body(Body::empty())
+            }
+            apis::isos::IsoDeleteResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
             }
             apis::isos::IsoDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
@@ -2931,6 +3121,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::isos::IsoRegisterResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::isos::IsoRegisterResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
@@ -3022,6 +3231,25 @@ where
             apis::isos::IsoUploadCancelResponse::Status200_Cancelled(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::isos::IsoUploadCancelResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -3705,6 +3933,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::isos::IsoUploadGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::isos::IsoUploadGetResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -3896,6 +4143,25 @@ where
                 }
                 let mut response = response.status(200);
                 response.body(Body::empty())
+            }
+            apis::isos::IsoUploadHeadResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
             }
             apis::isos::IsoUploadHeadResponse::Status401_NoValidToken => {
                 let mut response = Response::builder();
@@ -4688,6 +4954,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::migration::MigrationStartResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::migration::MigrationStartResponse::Status422_Unprocessable(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(422);
@@ -5106,6 +5391,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::networks::NetworkActionResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::networks::NetworkActionResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
@@ -5297,6 +5601,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::networks::NetworkCreateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::networks::NetworkCreateResponse::Status422_Unprocessable(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(422);
@@ -5408,6 +5731,25 @@ where
                 let mut response = Response::builder();
                 let mut response = response.status(204);
                 response.body(Body::empty())
+            }
+            apis::networks::NetworkDeleteResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
             }
             apis::networks::NetworkDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
@@ -5593,6 +5935,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::networks::NetworkDhcpLeasesListResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::networks::NetworkDhcpLeasesListResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -5741,6 +6102,25 @@ where
             apis::networks::NetworkGetResponse::Status200_TheNetwork(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::networks::NetworkGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -6023,6 +6403,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::operations::OperationCancelResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::operations::OperationCancelResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -6171,6 +6570,25 @@ where
             apis::operations::OperationGetResponse::Status200_TheOperation(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::operations::OperationGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -6440,6 +6858,25 @@ where
                                                       })).await.unwrap()?;
                                                   response.body(Body::from(body_content))
                                                 },
+                                                apis::snapshots::SnapshotCapabilitiesGetResponse::Status400_BadRequest
+                                                    (body)
+                                                => {
+                                                let mut response = Response::builder();
+                                                  let mut response = response.status(400);
+                                                  {
+                                                    let mut response_headers = response.headers_mut().unwrap();
+                                                    response_headers.insert(
+                                                        CONTENT_TYPE,
+                                                        HeaderValue::from_static("application/json"));
+                                                  }
+
+                                                  let body_content =  tokio::task::spawn_blocking(move ||
+                                                      serde_json::to_vec(&body).map_err(|e| {
+                                                        error!(error = ?e);
+                                                        StatusCode::INTERNAL_SERVER_ERROR
+                                                      })).await.unwrap()?;
+                                                  response.body(Body::from(body_content))
+                                                },
                                                 apis::snapshots::SnapshotCapabilitiesGetResponse::Status401_Unauthorized
                                                     (body)
                                                 => {
@@ -6695,6 +7132,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::snapshots::SnapshotCreateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::snapshots::SnapshotCreateResponse::Status422_Unprocessable(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(422);
@@ -6806,6 +7262,25 @@ where
                 let mut response = Response::builder();
                 let mut response = response.status(204);
                 response.body(Body::empty())
+            }
+            apis::snapshots::SnapshotDeleteResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
             }
             apis::snapshots::SnapshotDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
@@ -6990,6 +7465,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::snapshots::SnapshotGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::snapshots::SnapshotGetResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -7135,6 +7629,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::snapshots::SnapshotListResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::snapshots::SnapshotListResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -7264,6 +7777,25 @@ where
             apis::snapshots::SnapshotRevertResponse::Status200_Reverted(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::snapshots::SnapshotRevertResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -7570,6 +8102,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::storage::PoolActionResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::storage::PoolActionResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
@@ -7761,6 +8312,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::storage::PoolCreateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::storage::PoolCreateResponse::Status422_Unprocessable(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(422);
@@ -7886,6 +8456,25 @@ where
                 let mut response = Response::builder();
                 let mut response = response.status(204);
                 response.body(Body::empty())
+            }
+            apis::storage::PoolDeleteResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
             }
             apis::storage::PoolDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
@@ -8054,6 +8643,25 @@ where
             apis::storage::PoolGetResponse::Status200_ThePool(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::storage::PoolGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -8446,6 +9054,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::storage::VolumeCreateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::storage::VolumeCreateResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
@@ -8538,6 +9165,25 @@ where
                 let mut response = Response::builder();
                 let mut response = response.status(204);
                 response.body(Body::empty())
+            }
+            apis::storage::VolumeDeleteResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
             }
             apis::storage::VolumeDeleteResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
@@ -8722,6 +9368,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::storage::VolumeGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::storage::VolumeGetResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -8870,6 +9535,25 @@ where
             apis::storage::VolumeListResponse::Status200_VolumesInThePool(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::storage::VolumeListResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -9300,6 +9984,25 @@ where
             apis::templates::TemplateCreateResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::templates::TemplateCreateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -9971,6 +10674,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::templates::TemplateUpdateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::templates::TemplateUpdateResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
@@ -10165,6 +10887,25 @@ where
             apis::templates::VmCreateFromTemplateResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::templates::VmCreateFromTemplateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -10435,6 +11176,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::virtual_machines::VmActionResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
         },
         Err(why) => {
             // Application code returned an error. This should not happen, as the implementation should
@@ -10616,6 +11376,25 @@ where
             apis::virtual_machines::VmCloneResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmCloneResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -10829,6 +11608,25 @@ where
             apis::virtual_machines::VmCreateResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmCreateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -11061,6 +11859,27 @@ where
             apis::virtual_machines::VmCreateEnhancedResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmCreateEnhancedResponse::Status415_UnsupportedMediaType(
+                body,
+            ) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -11390,6 +12209,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::virtual_machines::VmGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::virtual_machines::VmGetResponse::Status401_Unauthorized(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(401);
@@ -11651,6 +12489,25 @@ where
             apis::virtual_machines::VmMetricsGetResponse::Status200_CurrentResourceUsage(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(200);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmMetricsGetResponse::Status400_BadRequest(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(400);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -12117,6 +12974,25 @@ where
             apis::virtual_machines::VmUpdateResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::virtual_machines::VmUpdateResponse::Status415_UnsupportedMediaType(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(415);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers

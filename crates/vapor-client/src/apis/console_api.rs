@@ -29,6 +29,7 @@ pub enum VmConsoleConnectError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VmConsoleGetError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),

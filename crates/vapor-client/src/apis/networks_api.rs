@@ -22,6 +22,7 @@ pub enum NetworkActionError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -34,6 +35,7 @@ pub enum NetworkCreateError {
     Status401(models::ErrorEnvelope),
     Status403(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -43,6 +45,7 @@ pub enum NetworkCreateError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum NetworkDeleteError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
@@ -55,6 +58,7 @@ pub enum NetworkDeleteError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum NetworkDhcpLeasesListError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
@@ -66,6 +70,7 @@ pub enum NetworkDhcpLeasesListError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum NetworkGetError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),

@@ -22,6 +22,7 @@ pub enum PoolActionError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -34,6 +35,7 @@ pub enum PoolCreateError {
     Status401(models::ErrorEnvelope),
     Status403(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -43,6 +45,7 @@ pub enum PoolCreateError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PoolDeleteError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
@@ -55,6 +58,7 @@ pub enum PoolDeleteError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PoolGetError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -79,6 +83,7 @@ pub enum VolumeCreateError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -87,6 +92,7 @@ pub enum VolumeCreateError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VolumeDeleteError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
@@ -99,6 +105,7 @@ pub enum VolumeDeleteError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VolumeGetError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
@@ -110,6 +117,7 @@ pub enum VolumeGetError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VolumeListError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),

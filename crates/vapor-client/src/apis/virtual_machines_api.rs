@@ -22,6 +22,7 @@ pub enum VmActionError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
 
@@ -34,6 +35,7 @@ pub enum VmCloneError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -47,6 +49,7 @@ pub enum VmCreateError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -61,6 +64,7 @@ pub enum VmCreateEnhancedError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -82,6 +86,7 @@ pub enum VmDeleteError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VmGetError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -101,6 +106,7 @@ pub enum VmListError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VmMetricsGetError {
+    Status400(models::ErrorEnvelope),
     Status401(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
@@ -129,6 +135,7 @@ pub enum VmUpdateError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }

@@ -69,6 +69,9 @@ pub struct Vm {
     pub networks: Vec<models::VmNetwork>,
     #[serde(rename = "graphics")]
     pub graphics: Vec<models::VmGraphics>,
+    /// The user's key-value pairs given at creation (`metadata` of enhanced create and from-template), kept in the domain XML; empty when none.
+    #[serde(rename = "metadata")]
+    pub metadata: std::collections::HashMap<String, String>,
 }
 
 impl Vm {
@@ -90,6 +93,7 @@ impl Vm {
         disks: Vec<models::VmDisk>,
         networks: Vec<models::VmNetwork>,
         graphics: Vec<models::VmGraphics>,
+        metadata: std::collections::HashMap<String, String>,
     ) -> Vm {
         Vm {
             uuid,
@@ -111,6 +115,7 @@ impl Vm {
             disks,
             networks,
             graphics,
+            metadata,
         }
     }
 }

@@ -47,6 +47,7 @@ pub struct VmCreateEnhancedRequest {
     pub autostart: Option<bool>,
     #[serde(rename = "template", skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
+    /// Key-value pairs kept with the VM and returned as its `metadata`: at most 64 keys matching `^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`, values of at most 1024 bytes without control characters.
     #[serde(rename = "metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::HashMap<String, String>>,
 }

@@ -34,6 +34,7 @@ pub struct VmFromTemplateRequest {
     pub graphics: Option<Vec<models::GraphicsConfig>>,
     #[serde(rename = "cloud_init", skip_serializing_if = "Option::is_none")]
     pub cloud_init: Option<models::TemplateCloudInit>,
+    /// Key-value pairs kept with the VM; as for enhanced create.
     #[serde(rename = "metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::HashMap<String, String>>,
 }

@@ -37,6 +37,12 @@ pub fn vm_with_guest(d: &Domain, guest: Option<&[GuestInterface]>) -> models::Vm
         firmware: d.firmware.clone(),
         secure_boot: d.secure_boot,
         tpm: d.tpm,
+        metadata: d
+            .metadata
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         disks: d
             .disks
             .iter()

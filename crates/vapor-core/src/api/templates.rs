@@ -198,7 +198,12 @@ impl Templates<Error> for VaporApi {
                 packages: c.packages.clone().unwrap_or_default(),
                 runcmd: c.runcmd.clone().unwrap_or_default(),
             }),
-            metadata: body.metadata.as_ref().is_some_and(|m| !m.is_empty()),
+            labels: body
+                .metadata
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
         };
         let vm = self.app.create_vm_from_template(request).await?;
         let (status, error) = success();

@@ -4,8 +4,8 @@ use vapor_api::models;
 use vapor_hypervisor::{DiskBus, DiskCache, DiskFormat, Firmware, GraphicsKind, InterfaceKind};
 
 use crate::app::{
-    CloudInit, DiskRequest, DiskSource, GraphicsRequest, Maximums, NicRequest, VmCreate,
-    VmCreateEnhanced,
+    CloudInit, DiskRequest, DiskSource, GraphicsRequest, Maximums, NicRequest, TemplateGaps,
+    VmCreate, VmCreateEnhanced,
 };
 use crate::error::Error;
 
@@ -30,6 +30,25 @@ pub fn vm_create(body: &models::VmCreateRequest) -> Result<VmCreateEnhanced, Err
     Ok(enhanced)
 }
 
+/// What an enhanced create request leaves to its template.
+pub fn template_gaps(body: &models::VmCreateEnhancedRequest) -> TemplateGaps {
+    TemplateGaps {
+        features: body.features.is_none(),
+        disk_bus: body
+            .disks
+            .iter()
+            .flatten()
+            .map(|d| d.bus.is_none())
+            .collect(),
+        nic_model: body
+            .networks
+            .iter()
+            .flatten()
+            .map(|n| n.model.is_none())
+            .collect(),
+    }
+}
+
 /// The room for hotplug a create request asks for.
 pub fn maximums(max_vcpus: Option<u16>, max_memory: Option<u64>) -> Maximums {
     Maximums {
@@ -41,16 +60,6 @@ pub fn maximums(max_vcpus: Option<u16>, max_memory: Option<u64>) -> Maximums {
 pub fn vm_create_enhanced(
     body: &models::VmCreateEnhancedRequest,
 ) -> Result<VmCreateEnhanced, Error> {
-    if body.template.is_some() {
-        return Err(Error::NotImplemented {
-            operation: "vm_create_enhanced with template (use from-template)",
-        });
-    }
-    if body.metadata.as_ref().is_some_and(|m| !m.is_empty()) {
-        return Err(Error::NotImplemented {
-            operation: "vm_create_enhanced with metadata",
-        });
-    }
     let feature = |pick: fn(&models::VmFeatures) -> Option<bool>| {
         body.features.as_ref().and_then(pick).unwrap_or(false)
     };
@@ -86,6 +95,12 @@ pub fn vm_create_enhanced(
         tpm: feature(|f| f.tpm),
         pci_devices: body.pci_devices.clone().unwrap_or_default(),
         autostart: body.autostart.unwrap_or(false),
+        labels: body
+            .metadata
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
     })
 }
 

@@ -223,13 +223,21 @@ impl VirtualMachines<Error> for VaporApi {
         _claims: &Principal,
         body: &models::VmCreateEnhancedRequest,
     ) -> Result<VmCreateEnhancedResponse, Error> {
-        let vm = self
-            .app
-            .create_vm_with_maximums(
-                vm_requests::vm_create_enhanced(body)?,
-                vm_requests::maximums(body.max_vcpus, body.max_memory),
-            )
-            .await?;
+        let req = vm_requests::vm_create_enhanced(body)?;
+        let maximums = vm_requests::maximums(body.max_vcpus, body.max_memory);
+        let vm = match &body.template {
+            Some(template) => {
+                self.app
+                    .create_vm_enhanced_with_template(
+                        req,
+                        maximums,
+                        template,
+                        vm_requests::template_gaps(body),
+                    )
+                    .await?
+            }
+            None => self.app.create_vm_with_maximums(req, maximums).await?,
+        };
         let (status, error) = success();
         Ok(VmCreateEnhancedResponse::Status201_Created(
             models::VmCreatedEnvelope {

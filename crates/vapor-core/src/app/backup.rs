@@ -1660,6 +1660,7 @@ fn restore_request(
         tpm: tip.vm.tpm,
         pci_devices: Vec::new(),
         autostart: false,
+        labels: Default::default(),
     })
 }
 

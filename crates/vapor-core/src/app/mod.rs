@@ -48,8 +48,8 @@ pub use snapshot::{
 };
 pub use storage::{PoolCreate, VolumeCreate, MAX_VOLUME_GIB};
 pub use template::{
-    CloudConfig, CloudUser, FeaturesPatch, TemplateCreate, TemplateNic, TemplateUpdate,
-    VmFromTemplate,
+    CloudConfig, CloudUser, FeaturesPatch, TemplateCreate, TemplateGaps, TemplateNic,
+    TemplateUpdate, VmFromTemplate,
 };
 pub(crate) use vm::validate_name_like;
 pub use vm::{

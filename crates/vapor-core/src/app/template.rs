@@ -225,8 +225,8 @@ pub struct VmFromTemplate {
     pub graphics: Option<Vec<GraphicsRequest>>,
     /// Users, hostname, packages and commands for cloud-init.
     pub cloud_init: Option<CloudConfig>,
-    /// Whether the request carried metadata (not stored yet).
-    pub metadata: bool,
+    /// The user's key-value pairs for the VM (`metadata` on the wire).
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 impl Vapor {
@@ -261,7 +261,6 @@ impl Vapor {
     /// the request's value, else the template's recommended one, and never below
     /// the template's minimum. The VM is recorded as made from the template.
     pub async fn create_vm_from_template(&self, req: VmFromTemplate) -> Result<Domain> {
-        check_request(&req)?;
         let t = self.db.template(req.template_id)?;
         let create = plan_vm(&t, req)?;
         let vm = self.create_vm_enhanced(create).await?;
@@ -357,25 +356,127 @@ fn apply_update(t: &mut TemplateRow, req: TemplateUpdate) -> Result<()> {
     validate_template(t)
 }
 
-/// What a from-template request asks for that is not built yet.
-fn check_request(req: &VmFromTemplate) -> Result<()> {
-    if req.metadata {
-        return Err(Error::NotImplemented {
-            operation:
-                "metadata for VMs made from templates (a VM has no field to read it back from)",
-        });
+/// The VM a template and a from-template request describe.
+/// The disk bus a template asks for.
+fn template_bus(t: &TemplateRow) -> DiskBus {
+    match t.disk_bus.as_str() {
+        "sata" => DiskBus::Sata,
+        "scsi" => DiskBus::Scsi,
+        "ide" => DiskBus::Ide,
+        _ => DiskBus::Virtio,
+    }
+}
+
+fn ensure_active(t: &TemplateRow) -> Result<()> {
+    if t.is_active {
+        return Ok(());
+    }
+    Err(Error::conflict(format!(
+        "template '{}' is inactive; activate it (is_active: true) to create VMs from it",
+        t.name
+    )))
+}
+
+/// A guest without virtio drivers cannot use a virtio NIC.
+fn check_nic_model(t: &TemplateRow, field: &'static str, model: &str) -> Result<()> {
+    if !t.features.virtio_drivers && model == "virtio" {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "template '{}' says its guests have no virtio drivers (virtio_drivers: false), so the NIC model cannot be virtio",
+                t.name
+            ),
+        ));
     }
     Ok(())
 }
 
-/// The VM a template and a from-template request describe.
-fn plan_vm(t: &TemplateRow, req: VmFromTemplate) -> Result<VmCreateEnhanced> {
-    if !t.is_active {
-        return Err(Error::conflict(format!(
-            "template '{}' is inactive; activate it (is_active: true) to create VMs from it",
-            t.name
-        )));
+/// Which parts of an enhanced create request the client left to a template.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateGaps {
+    /// No `features` object was given.
+    pub features: bool,
+    /// For each disk, whether its `bus` was left out.
+    pub disk_bus: Vec<bool>,
+    /// For each NIC, whether its `model` was left out.
+    pub nic_model: Vec<bool>,
+}
+
+impl Vapor {
+    /// Creates a VM from an enhanced create request that names a template
+    /// (by id or name): the template fills what the request left out
+    /// (features, disk bus, NIC model), its minimums bound memory, vCPUs and
+    /// new disks (400 naming the field), and the VM is recorded as made from it.
+    pub async fn create_vm_enhanced_with_template(
+        &self,
+        mut req: VmCreateEnhanced,
+        maximums: super::Maximums,
+        template: &str,
+        gaps: TemplateGaps,
+    ) -> Result<Domain> {
+        let t = match template.parse::<i64>() {
+            Ok(id) => self.db.template(id)?,
+            Err(_) => self
+                .db
+                .templates()?
+                .into_iter()
+                .find(|t| t.name == template)
+                .ok_or_else(|| Error::NotFound {
+                    kind: "template",
+                    id: template.to_owned(),
+                })?,
+        };
+        ensure_active(&t)?;
+        if gaps.features {
+            req.firmware = if t.features.uefi {
+                Firmware::Efi {
+                    secure_boot: t.features.secure_boot,
+                }
+            } else {
+                Firmware::Bios
+            };
+            req.tpm = t.features.tpm;
+        }
+        for (disk, left_out) in req.disks.iter_mut().zip(gaps.disk_bus.iter()) {
+            if *left_out {
+                disk.bus = template_bus(&t);
+            }
+        }
+        for (nic, left_out) in req.networks.iter_mut().zip(gaps.nic_model.iter()) {
+            if *left_out {
+                nic.model = t.network_model.clone();
+            }
+            check_nic_model(&t, "networks", &nic.model)?;
+        }
+        resolve(
+            "memory",
+            "MiB",
+            Some(req.memory_mib),
+            t.min_memory_mib,
+            None,
+        )?;
+        resolve(
+            "vcpus",
+            "",
+            Some(u64::from(req.vcpus)),
+            u64::from(t.min_vcpus),
+            None,
+        )?;
+        for disk in &req.disks {
+            if let DiskSource::Create { size_gib } = disk.source {
+                resolve("disks", "GiB", Some(size_gib), t.min_disk_gib, None)?;
+            }
+        }
+        let vm = self.create_vm_with_maximums(req, maximums).await?;
+        if let Err(e) = self.db.record_vm_template(&vm.uuid, &vm.name, t.id) {
+            tracing::error!(vm = %vm.name, template = t.id, error = %e, "could not record the VM's template");
+        }
+        Ok(vm)
     }
+}
+
+fn plan_vm(t: &TemplateRow, req: VmFromTemplate) -> Result<VmCreateEnhanced> {
+    ensure_active(t)?;
     let memory_mib = resolve(
         "memory",
         "MiB",
@@ -411,12 +512,8 @@ fn plan_vm(t: &TemplateRow, req: VmFromTemplate) -> Result<VmCreateEnhanced> {
             mac: None,
         },
     };
-    let bus = match t.disk_bus.as_str() {
-        "sata" => DiskBus::Sata,
-        "scsi" => DiskBus::Scsi,
-        "ide" => DiskBus::Ide,
-        _ => DiskBus::Virtio,
-    };
+    check_nic_model(t, "network", &network.model)?;
+    let bus = template_bus(t);
     let cloud_init = req.cloud_init.map(|c| CloudInit {
         user_data: Some(c.user_data(t.default_user.as_deref().filter(|_| t.cloud_init_support))),
         meta_data: None,
@@ -451,6 +548,7 @@ fn plan_vm(t: &TemplateRow, req: VmFromTemplate) -> Result<VmCreateEnhanced> {
         tpm: t.features.tpm,
         pci_devices: Vec::new(),
         autostart: false,
+        labels: req.labels,
     })
 }
 
@@ -573,6 +671,21 @@ fn check_order(min_field: &'static str, min: u64, rec_field: &str, rec: u64) -> 
 /// Everything a stored template must satisfy (the name is checked on create only).
 fn validate_template(t: &TemplateRow) -> Result<()> {
     check_len("display_name", &t.display_name, 1, 255)?;
+    if !t.features.virtio_drivers {
+        // A guest without virtio drivers would find neither its disk nor its NIC.
+        if t.disk_bus == "virtio" {
+            return Err(Error::invalid(
+                "disk_bus",
+                "disk_bus cannot be virtio when features.virtio_drivers is false",
+            ));
+        }
+        if t.network_model == "virtio" {
+            return Err(Error::invalid(
+                "network_model",
+                "network_model cannot be virtio when features.virtio_drivers is false",
+            ));
+        }
+    }
     if let Some(d) = &t.description {
         check_len("description", d, 0, 1024)?;
     }
@@ -818,7 +931,7 @@ mod tests {
             network: None,
             graphics: None,
             cloud_init: None,
-            metadata: false,
+            labels: Default::default(),
         }
     }
 
@@ -891,7 +1004,6 @@ mod tests {
         assert_eq!(vm.firmware, Firmware::Efi { secure_boot: true });
         assert!(vm.tpm);
         assert_eq!(vm.disks[0].bus, DiskBus::Sata);
-        check_request(&from()).unwrap();
     }
 
     #[test]

@@ -99,6 +99,7 @@ impl VmCreate {
             tpm: false,
             pci_devices: Vec::new(),
             autostart: self.autostart,
+            labels: Default::default(),
         })
     }
 }

@@ -193,5 +193,6 @@ fn clone_request(source: &Domain, name: &str, pool: &str) -> Result<VmCreateEnha
         tpm: source.tpm,
         pci_devices: Vec::new(),
         autostart: false,
+        labels: source.metadata.labels.clone(),
     })
 }

@@ -80,6 +80,8 @@ pub struct VmCreateEnhanced {
     pub tpm: bool,
     pub pci_devices: Vec<String>,
     pub autostart: bool,
+    /// The user's key-value pairs, kept with the VM (`metadata` on the wire).
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// The room for hotplug a VM is created with: the most vCPUs and memory it
@@ -317,6 +319,7 @@ impl Vapor {
                 updated_at: Some(created_at),
                 owned_volumes: made.volumes.clone(),
                 ephemeral_volumes: ephemeral,
+                labels: req.labels.clone(),
             },
         };
         let domain = {
@@ -616,7 +619,47 @@ pub(super) fn validate_maximums(req: &VmCreateEnhanced, max: Maximums) -> Result
     Ok(())
 }
 
+/// The most labels (`metadata` pairs) a VM may carry.
+pub const MAX_LABELS: usize = 64;
+
+/// Keys are short identifiers; values are text of at most 1024 bytes without
+/// control characters (XML cannot hold most of them).
+pub(crate) fn validate_labels(labels: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    if labels.len() > MAX_LABELS {
+        return Err(Error::invalid(
+            "metadata",
+            format!("at most {MAX_LABELS} keys, not {}", labels.len()),
+        ));
+    }
+    for (key, value) in labels {
+        let key_ok = key.len() <= 63
+            && key
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+        if !key_ok {
+            return Err(Error::invalid(
+                "metadata",
+                format!("key '{key}' must match ^[A-Za-z0-9][A-Za-z0-9._/-]{{0,62}}$"),
+            ));
+        }
+        if value.len() > 1024 || value.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "metadata",
+                format!(
+                    "the value of '{key}' must be at most 1024 bytes without control characters"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn validate(req: &VmCreateEnhanced) -> Result<()> {
+    validate_labels(&req.labels)?;
     validate_name(&req.name)?;
     validate_memory(req.memory_mib)?;
     validate_vcpus(req.vcpus)?;

@@ -276,6 +276,16 @@ fn read_metadata(metadata: Node) -> VaporMetadata {
             .filter_map(|n| n.attribute("path"))
             .map(str::to_string)
             .collect(),
+        labels: vm
+            .children()
+            .filter(|n| ours(n, "label"))
+            .filter_map(|n| {
+                Some((
+                    n.attribute("key")?.to_string(),
+                    n.attribute("value")?.to_string(),
+                ))
+            })
+            .collect(),
     }
 }
 
@@ -446,6 +456,7 @@ mod tests {
                     "/var/lib/vapor/images/web-01-data.qcow2".into(),
                 ],
                 ephemeral_volumes: vec![],
+                labels: Default::default(),
             }
         );
         // Filled in by the caller from the API.

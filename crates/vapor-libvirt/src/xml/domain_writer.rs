@@ -140,6 +140,9 @@ fn write_metadata(w: &mut XmlWriter, meta: &VaporMetadata) -> Result<(), Hypervi
     for path in &meta.ephemeral_volumes {
         w.empty("vapor:ephemeral-volume", &[("path", path)])?;
     }
+    for (key, value) in &meta.labels {
+        w.empty("vapor:label", &[("key", key), ("value", value)])?;
+    }
     w.end("vapor:vm")?;
     w.end("metadata")
 }
@@ -306,6 +309,11 @@ mod tests {
                 updated_at: Some("2024-05-02T08:30:00Z".into()),
                 owned_volumes: vec!["/var/lib/vapor/images/web-01-root.qcow2".into()],
                 ephemeral_volumes: vec![],
+                labels: [
+                    ("owner".to_string(), r#"ops <team> & "co"'s"#.to_string()),
+                    ("tier".to_string(), "web".to_string()),
+                ]
+                .into(),
             },
         }
     }
@@ -317,7 +325,11 @@ mod tests {
 
     #[test]
     fn full_domain() {
-        insta::assert_snapshot!(domain_xml(&full()).unwrap());
+        let xml = domain_xml(&full()).unwrap();
+        insta::assert_snapshot!(xml);
+        // Labels come back as they went in, markup and all.
+        let read = crate::xml::parse_domain(&xml).unwrap();
+        assert_eq!(read.metadata.labels, full().metadata.labels);
     }
 
     #[test]

@@ -61,6 +61,7 @@ fn spec(name: &str) -> DomainSpec {
             updated_at: None,
             owned_volumes: vec![],
             ephemeral_volumes: vec![],
+            labels: Default::default(),
         },
     }
 }

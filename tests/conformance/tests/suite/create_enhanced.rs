@@ -300,3 +300,84 @@ async fn enhanced_create_refuses_bad_input_and_leaves_nothing() {
         "the disk made before the failure is removed"
     );
 }
+
+#[tokio::test]
+async fn metadata_is_kept_with_the_vm_and_checked() {
+    let server = TestServer::start().await;
+    let name = server.name("meta");
+    let metadata = json!({"owner": "ops team \"co\"", "cost-center/eu": "42", "empty": ""});
+    let vm = server
+        .op("vm_create_enhanced")
+        .json(json!({"name": name, "memory": 64, "vcpus": 1, "metadata": metadata}))
+        .send()
+        .await
+        .expect(201)["vm"]
+        .clone();
+    assert_eq!(vm["metadata"], metadata);
+    // Read back from the backend, not from the request.
+    let read = server.op("vm_get").path("id", &name).send().await;
+    assert_eq!(read.expect(200)["metadata"], metadata);
+    let listed = server.op("vm_list").query("name", &name).send().await;
+    assert_eq!(listed.expect(200)["vms"][0]["metadata"], metadata);
+    server
+        .op("vm_delete")
+        .path("id", &name)
+        .send()
+        .await
+        .expect(204);
+
+    // A VM created without metadata has an empty map.
+    let plain = server.name("meta-none");
+    let vm = server
+        .op("vm_create")
+        .json(json!({"name": plain, "memory": 64, "vcpus": 1}))
+        .send()
+        .await
+        .expect(201)["vm"]
+        .clone();
+    assert_eq!(vm["metadata"], json!({}));
+    server
+        .op("vm_delete")
+        .path("id", &plain)
+        .send()
+        .await
+        .expect(204);
+
+    let too_many: serde_json::Map<String, Value> =
+        (0..65).map(|i| (format!("k{i}"), json!("v"))).collect();
+    for bad in [
+        json!({"-leading-dash": "x"}),
+        json!({"sp ace": "x"}),
+        json!({"ctl": "a\u{1}b"}),
+        // Values are plain text: markup is refused, not stored.
+        json!({"html": "<b>x</b>"}),
+        json!({"long": "x".repeat(1025)}),
+        json!({"k": 1}),
+        Value::Object(too_many),
+    ] {
+        let reply = server
+            .op("vm_create_enhanced")
+            .json(
+                json!({"name": server.name("meta-bad"), "memory": 64, "vcpus": 1, "metadata": bad}),
+            )
+            .send()
+            .await;
+        assert_eq!(reply.status, 400, "{bad}: {}", reply.body);
+    }
+    // Raw domain XML is not accepted: the request schema is closed.
+    let reply = server
+        .op("vm_create_enhanced")
+        .json(
+            json!({"name": server.name("meta-bad"), "memory": 64, "vcpus": 1,
+                     "custom_xml": "<devices><hostdev/></devices>"}),
+        )
+        .send()
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    server
+        .op("vm_get")
+        .path("id", &server.name("meta-bad"))
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+}

@@ -582,12 +582,19 @@ async fn vm_from_template_errors() {
         .expect(204);
     assert!(!seed_path.exists(), "the seed goes with the VM");
 
-    from_template(
+    // Metadata is kept with the VM.
+    let labelled = server.name("tpl-meta");
+    let vm = from_template(
         &server,
-        json!({"template_id": template_id, "name": name, "metadata": {"owner": "ops"}}),
+        json!({"template_id": template_id, "name": labelled, "metadata": {"owner": "ops"}}),
     )
     .await
-    .expect_error(501, "NOT_IMPLEMENTED");
+    .expect(201)["vm"]
+        .clone();
+    assert_eq!(vm["metadata"], json!({"owner": "ops"}));
+    let read = server.op("vm_get").path("id", &labelled).send().await;
+    assert_eq!(read.expect(200)["metadata"], json!({"owner": "ops"}));
+    delete_vm(&server, &labelled).await;
 
     // Nothing was left behind by the refused requests.
     server
@@ -625,4 +632,90 @@ async fn the_generated_sdk_reads_templates() {
         .await
         .expect("template_list through the SDK");
     assert_eq!(list.data.count, 1);
+}
+
+#[tokio::test]
+async fn enhanced_create_with_a_template_fills_gaps_and_enforces_minimums() {
+    let server = TestServer::start().await;
+    let tname = server.name("enh").to_lowercase();
+    let template = create_template(
+        &server,
+        json!({
+            "name": tname, "display_name": "No virtio", "os_type": "windows", "os_variant": "win10",
+            "min_memory": 256, "recommended_memory": 512, "min_vcpus": 2, "recommended_vcpus": 2,
+            "min_disk": 2, "recommended_disk": 4, "disk_bus": "sata", "network_model": "e1000",
+            "features": {"uefi": false, "secure_boot": false, "tpm": false, "virtio_drivers": false}
+        }),
+    )
+    .await;
+    let id = template["id"].as_i64().unwrap();
+    let name = server.name("enh-vm");
+    let body = |extra: Value| {
+        let mut b = json!({
+            "name": name, "memory": 256, "vcpus": 2, "template": tname,
+            "disks": [{"action": "create", "size": 2}],
+            "networks": [{"type": "user"}]
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let enhanced = |b: Value| server.op("vm_create_enhanced").json(b).send();
+
+    // Below a minimum: 400 naming the field, nothing made.
+    for (extra, field) in [
+        (json!({"memory": 128}), "memory"),
+        (json!({"vcpus": 1}), "vcpus"),
+        (json!({"disks": [{"action": "create", "size": 1}]}), "disks"),
+        (
+            json!({"networks": [{"type": "user", "model": "virtio"}]}),
+            "networks",
+        ),
+    ] {
+        let reply = enhanced(body(extra.clone())).await;
+        assert_eq!(reply.status, 400, "{extra}: {}", reply.body);
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{extra}: {}",
+            reply.body
+        );
+    }
+    server
+        .op("vm_get")
+        .path("id", &name)
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+    enhanced(body(json!({"template": "no-such-template"})))
+        .await
+        .expect_error(404, "NOT_FOUND");
+
+    // The template fills the bus and the model left out; by name and by id.
+    for template in [json!(tname), json!(id.to_string())] {
+        let vm = enhanced(body(json!({"template": template})))
+            .await
+            .expect(201)["vm"]
+            .clone();
+        assert_eq!(vm["disks"][0]["bus"], "sata", "{vm}");
+        assert_eq!(vm["networks"][0]["model"], "e1000", "{vm}");
+        server
+            .op("vm_delete")
+            .path("id", &name)
+            .query("remove_disks", "true")
+            .send()
+            .await
+            .expect(204);
+    }
+
+    // A template whose guests lack virtio drivers cannot ask for virtio devices.
+    let reply = server
+        .op("template_create")
+        .json(json!({
+            "name": format!("{tname}-bad"), "display_name": "Bad", "os_type": "windows",
+            "os_variant": "win10", "features": {"virtio_drivers": false}
+        }))
+        .send()
+        .await;
+    reply.expect_error(400, "VALIDATION_ERROR");
 }
