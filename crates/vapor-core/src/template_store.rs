@@ -294,6 +294,14 @@ impl Database {
             .map_err(|e| db_error("record VM template", e))
     }
 
+    /// Forgets which template a deleted VM was made from.
+    pub fn forget_vm_template(&self, vm_uuid: &str) -> Result<()> {
+        self.lock()
+            .execute("DELETE FROM vm_template_links WHERE vm_uuid = ?1", [vm_uuid])
+            .map(|_| ())
+            .map_err(|e| db_error("forget VM template", e))
+    }
+
     /// The template a VM was made from, if Vapor made it from one.
     pub fn vm_template_id(&self, vm_uuid: &str) -> Result<Option<i64>> {
         self.lock()
@@ -414,6 +422,8 @@ mod tests {
         assert_eq!(db.vm_template_id("u-1").unwrap(), None);
         db.record_vm_template("u-1", "web", 7).unwrap();
         assert_eq!(db.vm_template_id("u-1").unwrap(), Some(7));
+        db.forget_vm_template("u-1").unwrap();
+        assert_eq!(db.vm_template_id("u-1").unwrap(), None);
     }
 
     impl TemplateRow {

@@ -430,6 +430,10 @@ impl Vapor {
             .await
             .map_err(|e| Error::from_hypervisor("deleting the virtual machine", KIND, id, e))?;
         super::vm_create::remove_ephemeral(&vm.metadata.ephemeral_volumes);
+        // The VM is gone; a stale link would outlive it in the database.
+        if let Err(e) = self.db.forget_vm_template(&vm.uuid) {
+            tracing::warn!(vm = %vm.name, error = %e, "could not forget the VM's template");
+        }
         if remove_disks {
             let left = self.remove_volumes(&vm.metadata.owned_volumes).await;
             if !left.is_empty() {
