@@ -5,7 +5,10 @@
 //!   pinned OpenAPI Generator, installed from PyPI into `.codegen/venv`.
 //! - `codegen --check`: generates into a scratch folder and fails when the
 //!   committed crates differ.
+//! - `bench [--short]`: the performance benchmark (`bench/mod.rs`); prints one
+//!   table, fails only when a request errors or a reply is wrong.
 
+mod bench;
 mod codegen;
 
 use anyhow::{bail, Result};
@@ -16,6 +19,7 @@ fn main() -> Result<()> {
     match args.as_slice() {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
-        _ => bail!("usage: cargo xtask codegen [--check]"),
+        ["bench", rest @ ..] => bench::run(rest),
+        _ => bail!("usage: cargo xtask codegen [--check] | cargo xtask bench [--short]"),
     }
 }
