@@ -143,6 +143,31 @@ pub fn create_token_with(
     Ok(token)
 }
 
+tokio::task_local! {
+    /// The token a request's gate has just verified, and whose it is.
+    static VERIFIED: (String, Principal);
+}
+
+/// Runs `request` knowing that `token` was verified as `principal` for it, so
+/// that a second check of the same token within the same request
+/// ([`verified`]) needs no database read. Nothing outlives the request:
+/// a revoked token fails the next request's check.
+pub async fn with_verified<F: std::future::Future>(
+    token: String,
+    principal: Principal,
+    request: F,
+) -> F::Output {
+    VERIFIED.scope((token, principal), request).await
+}
+
+/// The principal of `token` if the current request has verified it already.
+pub fn verified(token: &str) -> Option<Principal> {
+    VERIFIED
+        .try_with(|(verified, principal)| (verified == token).then(|| principal.clone()))
+        .ok()
+        .flatten()
+}
+
 /// The principal for a presented token, or `Unauthorized` when it is unknown,
 /// revoked or expired. Records when the token was last used.
 pub fn authenticate(db: &Database, token: &str) -> Result<Principal> {
@@ -265,6 +290,23 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[tokio::test]
+    async fn a_verified_token_is_known_only_inside_its_request() {
+        let principal = Principal {
+            token_name: "ci".into(),
+            scope: Scope::Read,
+        };
+        assert_eq!(verified("vapor_a"), None);
+        let inside = with_verified("vapor_a".into(), principal.clone(), async {
+            tokio::task::yield_now().await;
+            (verified("vapor_a"), verified("vapor_b"))
+        })
+        .await;
+        assert_eq!(inside, (Some(principal), None));
+        assert_eq!(verified("vapor_a"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -46,7 +46,39 @@ struct State {
     seq: u64,
     /// The number of the last invalidation of everything.
     invalidated_at: u64,
+    /// By UUID. Changed only through `put` and `take`, which keep `names`
+    /// and `dirty` in step.
     entries: HashMap<String, Entry>,
+    /// The UUID of each clean entry, by name.
+    names: HashMap<String, String>,
+    /// How many entries are dirty.
+    dirty: usize,
+}
+
+impl State {
+    fn put(&mut self, uuid: String, entry: Entry) {
+        self.take(&uuid);
+        match &entry.domain {
+            Some(d) => {
+                self.names.insert(d.name.clone(), uuid.clone());
+            }
+            None => self.dirty += 1,
+        }
+        self.entries.insert(uuid, entry);
+    }
+
+    fn take(&mut self, uuid: &str) -> Option<Entry> {
+        let old = self.entries.remove(uuid)?;
+        match &old.domain {
+            Some(d) => {
+                if self.names.get(&d.name).is_some_and(|u| u == uuid) {
+                    self.names.remove(&d.name);
+                }
+            }
+            None => self.dirty -= 1,
+        }
+        Some(old)
+    }
 }
 
 struct Entry {
@@ -72,7 +104,7 @@ impl DomainView {
         let mut state = self.lock();
         state.seq += 1;
         let seq = state.seq;
-        state.entries.insert(
+        state.put(
             uuid.to_owned(),
             Entry {
                 domain: None,
@@ -108,18 +140,27 @@ impl DomainView {
         if state.invalidated_at > started {
             return Ok(domains);
         }
-        let mut fresh: HashMap<String, Entry> = state
+        let kept: Vec<(String, Entry)> = state
             .entries
             .drain()
             .filter(|(_, e)| e.dirtied_at > started)
             .collect();
-        for d in &domains {
-            fresh.entry(d.uuid.clone()).or_insert_with(|| Entry {
-                domain: Some(d.clone()),
-                dirtied_at: 0,
-            });
+        state.names.clear();
+        state.dirty = 0;
+        for (uuid, entry) in kept {
+            state.put(uuid, entry);
         }
-        state.entries = fresh;
+        for d in &domains {
+            if !state.entries.contains_key(&d.uuid) {
+                state.put(
+                    d.uuid.clone(),
+                    Entry {
+                        domain: Some(d.clone()),
+                        dirtied_at: 0,
+                    },
+                );
+            }
+        }
         state.complete = true;
         Ok(domains)
     }
@@ -169,27 +210,20 @@ impl DomainView {
     ) -> Result<Domain, HypervisorError> {
         let started = {
             let state = self.lock();
-            let found = state
-                .entries
-                .get(id)
-                .and_then(|e| e.domain.as_ref())
-                .or_else(|| {
-                    state
-                        .entries
-                        .values()
-                        .filter_map(|e| e.domain.as_ref())
-                        .find(|d| d.name == id)
-                });
             // Entries of an incomplete view may have missed changes; a name
             // found clean is only trusted when no dirty entry could have
             // taken that name since.
+            let found = match state.entries.get(id).and_then(|e| e.domain.as_ref()) {
+                Some(d) => Some(d),
+                None if state.dirty == 0 => state
+                    .names
+                    .get(id)
+                    .and_then(|uuid| state.entries.get(uuid))
+                    .and_then(|e| e.domain.as_ref()),
+                None => None,
+            };
             match found {
-                Some(d)
-                    if state.complete
-                        && (d.uuid == id || state.entries.values().all(|e| e.domain.is_some())) =>
-                {
-                    return Ok(d.clone())
-                }
+                Some(d) if state.complete => return Ok(d.clone()),
                 _ => state.seq,
             }
         };
@@ -211,19 +245,18 @@ impl DomainView {
     /// entry was dirtied since.
     fn store(&self, d: &Domain, started: u64) {
         let mut state = self.lock();
-        match state.entries.get_mut(&d.uuid) {
-            Some(entry) if entry.dirtied_at > started => {}
-            Some(entry) => entry.domain = Some(d.clone()),
-            None => {
-                state.entries.insert(
-                    d.uuid.clone(),
-                    Entry {
-                        domain: Some(d.clone()),
-                        dirtied_at: 0,
-                    },
-                );
-            }
-        }
+        let dirtied_at = match state.entries.get(&d.uuid) {
+            Some(entry) if entry.dirtied_at > started => return,
+            Some(entry) => entry.dirtied_at,
+            None => 0,
+        };
+        state.put(
+            d.uuid.clone(),
+            Entry {
+                domain: Some(d.clone()),
+                dirtied_at,
+            },
+        );
     }
 
     /// Drops the entry of a domain found gone by a read that began at
@@ -235,7 +268,7 @@ impl DomainView {
             .get(uuid)
             .is_some_and(|e| e.dirtied_at <= started)
         {
-            state.entries.remove(uuid);
+            state.take(uuid);
         }
     }
 }

@@ -78,6 +78,9 @@ impl ApiAuthBasic for VaporApi {
             return None;
         }
         let token = auth::bearer_token(headers.get(key)?.to_str().ok()?)?.to_owned();
+        if let Some(principal) = auth::verified(&token) {
+            return Some(principal);
+        }
         let db = self.app.db().clone();
         match tokio::task::spawn_blocking(move || auth::authenticate(&db, &token)).await {
             Ok(Ok(principal)) => Some(principal),
