@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs libvirt, QEMU and the build dependencies of the libvirt backend from
-# Debian's packages, prepares libvirtd to run without systemd, and starts it.
+# Debian's packages (and Swagger UI from the npm registry, for the API reference
+# page), prepares libvirtd to run without systemd, and starts it.
 # Idempotent: safe to run on every test run.
 set -euo pipefail
 
@@ -18,6 +19,12 @@ if ((${#missing[@]})); then
   # qemu-system-x86 may replace a newer qemu-utils; make sure qemu-img matches.
   apt-get install -y -qq --no-install-recommends --reinstall qemu-utils >/dev/null || true
 fi
+
+# Swagger UI, for the API reference page (GET /api/v1/docs): not in Debian, so
+# a pinned release from the npm registry, in [docs] assets_dir's default.
+# Without it the service still runs, and the page says how to install it.
+bash "$(dirname "$0")/../packaging/fetch-swagger-ui.sh" /usr/local/share/vapor/swagger-ui ||
+  echo "warning: Swagger UI could not be installed: /api/v1/docs will say how to install it" >&2
 
 getent group kvm >/dev/null || groupadd -r kvm
 getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu

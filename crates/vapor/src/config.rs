@@ -34,6 +34,9 @@
 //!
 //! [events]
 //! replay_buffer = 1024   ; events kept for clients that reconnect with Last-Event-ID
+//!
+//! [docs]
+//! assets_dir = /usr/local/share/vapor/swagger-ui   ; Swagger UI, for GET /api/v1/docs
 //! ```
 //!
 //! Unknown sections and keys are errors, so that a typo cannot silently fall
@@ -79,6 +82,8 @@ pub struct Config {
     pub console_token_ttl_seconds: u64,
     /// How many events are kept for clients that reconnect.
     pub event_replay_buffer: usize,
+    /// Where Swagger UI is installed; the API reference page loads it from there.
+    pub docs_assets_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -106,6 +111,7 @@ impl Default for Config {
             novnc_dir: PathBuf::from("/usr/share/novnc"),
             console_token_ttl_seconds: 60,
             event_replay_buffer: vapor_core::events::DEFAULT_REPLAY_BUFFER,
+            docs_assets_dir: PathBuf::from("/usr/local/share/vapor/swagger-ui"),
         }
     }
 }
@@ -143,6 +149,7 @@ const KNOWN: &[(&str, &[&str])] = &[
     ),
     ("console", &["novnc_dir", "token_ttl_seconds"]),
     ("events", &["replay_buffer"]),
+    ("docs", &["assets_dir"]),
 ];
 
 impl Config {
@@ -172,6 +179,12 @@ impl Config {
             }
         }
         Config::from_values(&values)
+    }
+
+    /// Parses the text of a configuration file alone, without the
+    /// environment (the `config_ini` fuzz target in `fuzz/` calls it).
+    pub fn parse(text: &str) -> Result<Config> {
+        Config::from_values(&parse_ini(text)?)
     }
 
     fn from_values(values: &BTreeMap<(String, String), String>) -> Result<Config> {
@@ -233,6 +246,7 @@ impl Config {
                         .filter(|n| (1..=1_000_000).contains(n))
                         .ok_or_else(|| bad("a number of events from 1 to 1000000"))?
                 }
+                ("docs", "assets_dir") => c.docs_assets_dir = PathBuf::from(value),
                 _ => bail!("unknown setting [{section}] {key}"),
             }
         }
@@ -340,6 +354,29 @@ domain_type = qemu
             Config::default(),
             "the example shows the defaults"
         );
+    }
+
+    #[test]
+    fn the_packaged_file_sets_every_key_to_its_default() {
+        let text = include_str!("../../../packaging/vapor.conf");
+        let values = parse_ini(text).unwrap();
+        for (section, keys) in KNOWN {
+            for key in *keys {
+                let set = values.contains_key(&(section.to_string(), key.to_string()));
+                let shown = text.contains(&format!(";{key} = "));
+                assert!(set || shown, "packaging/vapor.conf lacks [{section}] {key}");
+            }
+        }
+        let c = Config::from_values(&values).unwrap();
+        assert_eq!(
+            c.docs_assets_dir,
+            PathBuf::from("/usr/share/vapor/swagger-ui")
+        );
+        let packaged = Config {
+            docs_assets_dir: Config::default().docs_assets_dir,
+            ..c
+        };
+        assert_eq!(packaged, Config::default());
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! that panics is answered 500 `INTERNAL_ERROR`); the token gate ([`require_token`]: 401 without a
 //! valid token, 403 outside the token's scope), which runs before any body is
 //! read; the body limits; and the routes (the console WebSocket and the
-//! Prometheus metrics, else the generated router). The console page's static files sit outside the gate.
+//! Prometheus metrics, else the generated router). The console page's static files
+//! and the API reference page ([`crate::docs_page`]) sit outside the gate.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -29,7 +30,17 @@ use vapor_core::app::Vapor;
 use vapor_core::auth::{Principal, Scope};
 
 /// The whole service: the generated routes, the envelope rewriting, limits and logging.
+/// The API reference page loads Swagger UI from the default `[docs] assets_dir`.
 pub fn router(app: Arc<Vapor>, limits: BodyLimits) -> Router {
+    router_with_docs(app, limits, crate::Config::default().docs_assets_dir)
+}
+
+/// [`router`], with the API reference page loading Swagger UI from `docs_assets_dir`.
+pub fn router_with_docs(
+    app: Arc<Vapor>,
+    limits: BodyLimits,
+    docs_assets_dir: std::path::PathBuf,
+) -> Router {
     let generated =
         vapor_api::server::new::<_, VaporApi, vapor_core::Error, vapor_core::auth::Principal>(
             VaporApi::new(app.clone()),
@@ -50,6 +61,7 @@ pub fn router(app: Arc<Vapor>, limits: BodyLimits) -> Router {
     // token (the console token the page carries is the credential): outside the gate.
     crate::console_page::routes(app.clone())
         .merge(crate::api_spec::routes())
+        .merge(crate::docs_page::routes(docs_assets_dir))
         .merge(api)
         .layer(middleware::from_fn(catch_panics))
         .layer(middleware::from_fn(envelope_errors))

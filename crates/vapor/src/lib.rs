@@ -11,6 +11,7 @@ pub mod config;
 mod console_page;
 mod console_ws;
 mod disabled;
+mod docs_page;
 pub mod http;
 mod prometheus;
 
@@ -93,7 +94,11 @@ pub async fn serve(config: Config) -> Result<()> {
     let hypervisor = connect_backend(&config)?;
     let app = build(&config, hypervisor)?;
     app.start_background_tasks();
-    let router = http::router(app.clone(), http::BodyLimits::from(&config));
+    let router = http::router_with_docs(
+        app.clone(),
+        http::BodyLimits::from(&config),
+        config.docs_assets_dir.clone(),
+    );
     // Signals are taken over before the service says it is up, so that a
     // signal sent as soon as it is up is never handled by the default action.
     let signal = shutdown_signal()?;

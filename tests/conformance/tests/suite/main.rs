@@ -10,6 +10,7 @@ mod contention;
 mod coverage;
 mod create_enhanced;
 mod devices;
+mod docs_browser;
 mod events;
 mod guest;
 mod hotplug;

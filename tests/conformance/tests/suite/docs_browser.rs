@@ -1,0 +1,283 @@
+//! The API reference page (`GET /api/v1/docs`): over plain HTTP, the page
+//! and every file it references answer 200 with their content type, without
+//! a token; in headless Chromium, Swagger UI renders the served spec, lists
+//! the VM operations, and loads nothing that fails, nothing from elsewhere,
+//! and nothing the page's policy blocks.
+//!
+//! Swagger UI comes from the default `[docs] assets_dir`, where
+//! `scripts/install-libvirt.sh` installs it. Where it (or Debian's
+//! `chromium`, for the browser test) is missing the tests say so and pass,
+//! unless `VAPOR_TEST_REQUIRE_BROWSER` is set, as `scripts/test.sh` does.
+//! The page is the same on every backend, so the browser test runs on the mock only.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+use vapor_conformance::{Backend, TestServer};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Whether `what` is there; when it is not, fails where it is required and
+/// otherwise says why the test does not run.
+fn present(there: bool, what: &str) -> bool {
+    if !there {
+        assert!(
+            std::env::var_os("VAPOR_TEST_REQUIRE_BROWSER").is_none(),
+            "{what} is required (VAPOR_TEST_REQUIRE_BROWSER is set)"
+        );
+        eprintln!("{what} is not installed: not testing the API reference page");
+    }
+    there
+}
+
+fn swagger_ui_installed() -> bool {
+    let dir = vapor::Config::default().docs_assets_dir;
+    present(
+        dir.join("swagger-ui-bundle.js").exists(),
+        &format!(
+            "Swagger UI in {} (packaging/fetch-swagger-ui.sh)",
+            dir.display()
+        ),
+    )
+}
+
+/// The `href` and `src` values of an HTML page.
+fn references(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        for part in html.split(attr).skip(1) {
+            found.push(part.split('"').next().unwrap_or_default().to_owned());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_page_and_every_file_it_references_answer_200_without_a_token() {
+    if !swagger_ui_installed() {
+        return;
+    }
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let page = http
+        .get(format!("{}/api/v1/docs", server.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let html = page.text().await.unwrap();
+    let refs = references(&html);
+    assert!(refs.len() >= 5, "{refs:?}");
+    for r in refs {
+        assert!(!r.contains("://"), "the page references {r} elsewhere");
+        // Relative to the page, `/api/v1/docs`.
+        let url = format!("{}/api/v1/{r}", server.base_url);
+        let reply = http.get(&url).send().await.unwrap();
+        assert_eq!(reply.status(), 200, "{url}");
+        let content_type = reply.headers()["content-type"].to_str().unwrap().to_owned();
+        let expected = match r.rsplit('.').next().unwrap_or_default() {
+            "js" => "text/javascript; charset=utf-8",
+            "css" => "text/css; charset=utf-8",
+            "png" => "image/png",
+            "json" => "application/json",
+            "yaml" => "application/yaml",
+            _ => "text/plain; charset=utf-8", // LICENSE
+        };
+        assert_eq!(content_type, expected, "{url}");
+    }
+}
+
+/// A headless Chromium, killed when dropped.
+struct Browser {
+    child: Child,
+    devtools: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_browser() -> Browser {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--remote-debugging-port=0",
+            "--remote-allow-origins=*",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("about:blank")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let stderr = child.stderr.take().unwrap();
+    let (found, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(url) = line.split("DevTools listening on ws://").nth(1) {
+                if let Some(tx) = found.take() {
+                    let _ = tx.send(url.split('/').next().unwrap_or_default().to_owned());
+                }
+            }
+        }
+    });
+    let devtools = wait
+        .recv_timeout(Duration::from_secs(30))
+        .expect("chromium announces its DevTools port");
+    Browser {
+        child,
+        devtools,
+        _profile: profile,
+    }
+}
+
+type Page =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Sends a DevTools command and returns its result.
+async fn call(page: &mut Page, id: u64, method: &str, params: Value) -> Value {
+    let message = json!({"id": id, "method": method, "params": params});
+    page.send(Message::text(message.to_string())).await.unwrap();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), page.next())
+            .await
+            .expect("DevTools answers")
+            .expect("DevTools stays open")
+            .unwrap();
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let reply: Value = serde_json::from_str(text.as_str()).unwrap();
+        if reply["id"] == id {
+            return reply["result"].clone();
+        }
+    }
+}
+
+/// Records, from before any script of the page runs, what the page's
+/// policy blocked and which scripts failed.
+const WATCH: &str = "window.__problems = [];\
+    document.addEventListener('securitypolicyviolation', e =>\
+      window.__problems.push('blocked ' + e.violatedDirective + ' ' + e.blockedURI));\
+    window.addEventListener('error', e =>\
+      window.__problems.push('error ' + (e.message || (e.target && (e.target.src || e.target.href)))), true);";
+
+/// The operation ids the page shows, once it shows `vm_list` (30 s at most).
+const OPERATIONS: &str = "Array.from(document.querySelectorAll('.opblock-summary-operation-id'))\
+    .map(e => e.textContent.trim())";
+
+#[tokio::test]
+async fn the_page_lists_the_vm_operations_in_a_browser() {
+    let server = TestServer::start().await;
+    if server.backend != Backend::Mock {
+        return; // The page is the same on every backend.
+    }
+    if !present(std::path::Path::new(CHROMIUM).exists(), CHROMIUM) || !swagger_ui_installed() {
+        return;
+    }
+    let browser = tokio::task::spawn_blocking(start_browser).await.unwrap();
+    let target: Value = reqwest::Client::new()
+        .put(format!("http://{}/json/new?about:blank", browser.devtools))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (mut page, _) =
+        tokio_tungstenite::connect_async(target["webSocketDebuggerUrl"].as_str().unwrap())
+            .await
+            .expect("DevTools page socket");
+    call(&mut page, 1, "Page.enable", json!({})).await;
+    call(
+        &mut page,
+        2,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({"source": WATCH}),
+    )
+    .await;
+    let url = format!("{}/api/v1/docs", server.base_url);
+    call(&mut page, 3, "Page.navigate", json!({"url": url})).await;
+
+    let mut id = 3;
+    let mut evaluate = async |expression: &str| {
+        id += 1;
+        let result = call(
+            &mut page,
+            id,
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true}),
+        )
+        .await;
+        result["result"]["value"].clone()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let operations = loop {
+        let operations = evaluate(OPERATIONS).await;
+        let listed = operations
+            .as_array()
+            .is_some_and(|ops| ops.iter().any(|op| op == "vm_list"));
+        if listed || tokio::time::Instant::now() > deadline {
+            break operations;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let operations: Vec<String> = serde_json::from_value(operations).unwrap_or_default();
+    for op in ["vm_list", "vm_create", "vm_get", "vm_action", "vm_delete"] {
+        assert!(operations.iter().any(|o| o == op), "{op} in {operations:?}");
+    }
+    // Every operation of the spec is listed.
+    let spec: Value = reqwest::get(format!("{}/api/v1/openapi.json", server.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let in_spec = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|op| op.get("operationId").is_some())
+        .count();
+    assert_eq!(operations.len(), in_spec, "{operations:?}");
+    let text = evaluate("document.body.innerText").await;
+    let text = text.as_str().unwrap_or_default();
+    assert!(text.contains("virtual-machines"), "the tag is shown");
+    assert!(
+        text.contains("/virtualization/virtualmachines"),
+        "the paths are shown"
+    );
+
+    // Everything the page loaded came from Vapor and answered 200.
+    let loaded = evaluate(
+        "[performance.getEntriesByType('navigation'), performance.getEntriesByType('resource')]\
+         .flat().map(e => [e.name, e.responseStatus])",
+    )
+    .await;
+    let loaded: Vec<(String, u16)> = serde_json::from_value(loaded).unwrap();
+    assert!(loaded.len() >= 5, "{loaded:?}");
+    for (name, status) in &loaded {
+        assert!(name.starts_with(&server.base_url), "{name} is not Vapor's");
+        assert_eq!(*status, 200, "{name}");
+    }
+    let problems = evaluate("window.__problems").await;
+    assert_eq!(problems, json!([]), "blocked or failed while loading");
+    drop(page);
+    drop(browser);
+}
