@@ -10,8 +10,6 @@
 //! unless `VAPOR_TEST_REQUIRE_BROWSER` is set, as `scripts/test.sh` does.
 //! The page is the same on every backend, so the browser test runs on the mock only.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -19,7 +17,7 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 use vapor_conformance::{Backend, TestServer};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+use super::browser::{start_browser, Page, CHROMIUM};
 
 /// Whether `what` is there; when it is not, fails where it is required and
 /// otherwise says why the test does not run.
@@ -91,63 +89,6 @@ async fn the_page_and_every_file_it_references_answer_200_without_a_token() {
         assert_eq!(content_type, expected, "{url}");
     }
 }
-
-/// A headless Chromium, killed when dropped.
-struct Browser {
-    child: Child,
-    devtools: String,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_browser() -> Browser {
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--remote-debugging-port=0",
-            "--remote-allow-origins=*",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("about:blank")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    let stderr = child.stderr.take().unwrap();
-    let (found, wait) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut found = Some(found);
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(url) = line.split("DevTools listening on ws://").nth(1) {
-                if let Some(tx) = found.take() {
-                    let _ = tx.send(url.split('/').next().unwrap_or_default().to_owned());
-                }
-            }
-        }
-    });
-    let devtools = wait
-        .recv_timeout(Duration::from_secs(30))
-        .expect("chromium announces its DevTools port");
-    Browser {
-        child,
-        devtools,
-        _profile: profile,
-    }
-}
-
-type Page =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Sends a DevTools command and returns its result.
 async fn call(page: &mut Page, id: u64, method: &str, params: Value) -> Value {

@@ -3,6 +3,7 @@
 //! default, `test:///default` or `qemu:///system`).
 
 mod backups;
+mod browser;
 mod clone;
 mod console;
 mod console_browser;
