@@ -13,13 +13,12 @@
 use std::path::{Component, Path as FsPath, PathBuf};
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use http::{header, HeaderValue, StatusCode};
-use vapor_core::api::error_envelope;
+use http::StatusCode;
+use crate::page_reply::{self, error};
 use vapor_core::app::Vapor;
 
 const PAGE: &str = include_str!("../assets/console.html");
@@ -123,33 +122,7 @@ fn content_type(file: &FsPath) -> &'static str {
 }
 
 fn reply(body: Vec<u8>, content_type: &'static str) -> Response {
-    let mut response = Response::new(Body::from(body));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
-}
-
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = error_envelope(code, message, Default::default()).to_string();
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    page_reply::file(StatusCode::OK, body, content_type, CONTENT_SECURITY_POLICY)
 }
 
 #[cfg(test)]

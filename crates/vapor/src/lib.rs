@@ -13,6 +13,7 @@ mod console_ws;
 mod disabled;
 mod docs_page;
 pub mod http;
+mod page_reply;
 mod prometheus;
 
 use std::sync::Arc;
