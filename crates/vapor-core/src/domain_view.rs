@@ -92,6 +92,9 @@ struct Entry {
 #[derive(Default)]
 pub struct DomainView {
     state: Mutex<State>,
+    /// Held by a full read, so that reads waiting for the view to be
+    /// complete wait for the one running rather than start their own.
+    reloading: Mutex<()>,
 }
 
 impl DomainView {
@@ -134,6 +137,15 @@ impl DomainView {
         &self,
         hv: &(impl DomainSource + ?Sized),
     ) -> Result<Vec<Domain>, HypervisorError> {
+        let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
+        self.reload_alone(hv)
+    }
+
+    /// [`DomainView::reload`], with `reloading` held by the caller.
+    fn reload_alone(
+        &self,
+        hv: &(impl DomainSource + ?Sized),
+    ) -> Result<Vec<Domain>, HypervisorError> {
         let started = self.lock().seq;
         let domains = hv.list_domains()?;
         let mut state = self.lock();
@@ -169,12 +181,18 @@ impl DomainView {
     /// one by one; from the backend in full while the view is incomplete.
     pub fn list(&self, hv: &(impl DomainSource + ?Sized)) -> Result<Vec<Domain>, HypervisorError> {
         let (started, clean, dirty) = {
-            let state = self.lock();
+            let mut state = self.lock();
             if !state.complete {
                 drop(state);
-                let mut domains = self.reload(hv)?;
-                domains.sort_by(|a, b| a.name.cmp(&b.name));
-                return Ok(domains);
+                // Wait for a full read that is under way; if the view is
+                // still incomplete after it, read everything here.
+                let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
+                if !self.is_complete() {
+                    let mut domains = self.reload_alone(hv)?;
+                    domains.sort_by(|a, b| a.name.cmp(&b.name));
+                    return Ok(domains);
+                }
+                state = self.lock();
             }
             let mut clean = Vec::with_capacity(state.entries.len());
             let mut dirty = Vec::new();
@@ -317,6 +335,8 @@ mod tests {
         lists: AtomicUsize,
         lookups: AtomicUsize,
         during_lookup: Mutex<Option<Box<dyn Fn() + Send>>>,
+        /// How long a full read takes.
+        list_time: Mutex<std::time::Duration>,
     }
 
     impl Fake {
@@ -344,6 +364,8 @@ mod tests {
     impl DomainSource for Fake {
         fn list_domains(&self) -> Result<Vec<Domain>, HypervisorError> {
             self.lists.fetch_add(1, Ordering::SeqCst);
+            let took = *self.list_time.lock().unwrap();
+            std::thread::sleep(took);
             Ok(self.domains.lock().unwrap().clone())
         }
 
@@ -383,6 +405,21 @@ mod tests {
             assert_eq!(view.get(&fake, "a").unwrap().uuid, "uuid-a");
             assert_eq!(view.get(&fake, "uuid-b").unwrap().name, "b");
         }
+        assert_eq!(fake.reads(), (1, 0));
+    }
+
+    #[test]
+    fn reads_while_the_view_loads_wait_for_that_load() {
+        let fake = Arc::new(Fake::with(vec![domain("a", DomainState::Shutoff)]));
+        *fake.list_time.lock().unwrap() = std::time::Duration::from_millis(200);
+        let view = Arc::new(DomainView::default());
+        let loader = {
+            let (fake, view) = (fake.clone(), view.clone());
+            std::thread::spawn(move || view.reload(fake.as_ref()).unwrap())
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(names(&view.list(fake.as_ref()).unwrap()), ["a"]);
+        loader.join().unwrap();
         assert_eq!(fake.reads(), (1, 0));
     }
 
