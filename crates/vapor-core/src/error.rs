@@ -155,12 +155,21 @@ impl Error {
 
     /// Wraps a backend failure, saying what Vapor was doing. A `NotFound` from the
     /// backend becomes [`Error::NotFound`] for `kind`/`id`; `AlreadyExists` likewise.
+    /// A pool or disk without room for the request is a 409 `INSUFFICIENT_SPACE`,
+    /// whatever code the driver used (libvirt says so only in its message).
     pub fn from_hypervisor(
         context: impl Into<String>,
         kind: &'static str,
         id: &str,
         source: HypervisorError,
     ) -> Self {
+        if is_out_of_space(&source.message) {
+            return Error::Refused {
+                class: Refusal::Conflict,
+                code: "INSUFFICIENT_SPACE",
+                message: format!("{}: {}", context.into(), source.message),
+            };
+        }
         match source.kind {
             HypervisorErrorKind::NotFound => Error::NotFound {
                 kind,
@@ -245,4 +254,12 @@ impl Error {
         }
         details
     }
+}
+
+/// Whether a backend message says that storage ran out of room: libvirt's
+/// storage drivers ("Not enough free space in pool for volume ...") or the
+/// host's file system (ENOSPC).
+fn is_out_of_space(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("not enough free space") || m.contains("no space left on device")
 }

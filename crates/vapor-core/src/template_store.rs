@@ -297,7 +297,10 @@ impl Database {
     /// Forgets which template a deleted VM was made from.
     pub fn forget_vm_template(&self, vm_uuid: &str) -> Result<()> {
         self.lock()
-            .execute("DELETE FROM vm_template_links WHERE vm_uuid = ?1", [vm_uuid])
+            .execute(
+                "DELETE FROM vm_template_links WHERE vm_uuid = ?1",
+                [vm_uuid],
+            )
             .map(|_| ())
             .map_err(|e| db_error("forget VM template", e))
     }

@@ -20,6 +20,7 @@ pub(crate) mod storage;
 pub use domain_reader::parse_domain;
 pub use domain_writer::domain_xml;
 
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use roxmltree::{Document, Node};
@@ -54,7 +55,8 @@ impl XmlWriter {
                     "the value of {key} on <{name}> contains {c:?}, which XML cannot carry"
                 ))
             })?;
-            start.push_attribute((key, value));
+            let escaped = escape_attribute(value);
+            start.push_attribute(Attribute::from((key.as_bytes(), escaped.as_bytes())));
         }
         Ok(start)
     }
@@ -103,7 +105,7 @@ impl XmlWriter {
             ))
         })?;
         self.start(name, attrs)?;
-        self.write(Event::Text(BytesText::new(text)))?;
+        self.write(Event::Text(BytesText::from_escaped(escape_text(text))))?;
         self.end(name)
     }
 
@@ -112,6 +114,24 @@ impl XmlWriter {
         String::from_utf8(self.inner.into_inner())
             .map_err(|e| HypervisorError::failed(format!("generated XML is not UTF-8: {e}")))
     }
+}
+
+/// An attribute value as XML must carry it: the markup characters as
+/// entities, and tab, newline and carriage return as character references,
+/// because a parser (libvirt's libxml2, roxmltree) turns each of them into a
+/// space when it normalises an attribute value: a disk path or a VNC
+/// password with a tab would otherwise reach libvirt changed.
+fn escape_attribute(value: &str) -> String {
+    quick_xml::escape::escape(value)
+        .replace('\t', "&#9;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+}
+
+/// Text content as XML must carry it: a carriage return as a character
+/// reference, because parsers turn a literal one into a newline.
+fn escape_text(text: &str) -> String {
+    quick_xml::escape::escape(text).replace('\r', "&#13;")
 }
 
 /// The first character XML 1.0 cannot represent, if any (control characters
@@ -171,5 +191,21 @@ mod tests {
         assert!(w.empty("a", &[("x", "nul\0")]).is_err());
         assert!(w.text_element("a", &[], "bell\u{7}").is_err());
         assert!(w.text_element("a", &[], "tab\tnewline\n ok é ✓").is_ok());
+    }
+
+    /// Found by the `domain_xml_roundtrip` fuzz target: a disk path of "\t"
+    /// was read back as " ", since parsers normalise white space in attribute
+    /// values (and a carriage return in text).
+    #[test]
+    fn white_space_in_values_survives_a_parser() {
+        let value = "\t a\nb\r\nc \t";
+        let mut w = XmlWriter::new();
+        w.start("a", &[("x", value)]).unwrap();
+        w.text_element("b", &[], value).unwrap();
+        w.end("a").unwrap();
+        let xml = w.finish().unwrap();
+        let doc = Document::parse(&xml).unwrap();
+        assert_eq!(doc.root_element().attribute("x"), Some(value), "{xml}");
+        assert_eq!(child_text(doc.root_element(), "b"), Some(value), "{xml}");
     }
 }

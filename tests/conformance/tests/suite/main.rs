@@ -8,6 +8,7 @@ mod clone;
 mod console;
 mod console_browser;
 mod contention;
+mod contract;
 mod coverage;
 mod create_enhanced;
 mod devices;

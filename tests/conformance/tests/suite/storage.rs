@@ -320,6 +320,56 @@ async fn a_dir_pool_and_its_volumes_from_creation_to_deletion() {
     }
 }
 
+/// A volume or VM disk larger than the pool's free space is the client's
+/// problem (409 `INSUFFICIENT_SPACE`), not a server error; nothing is left.
+/// (Found by scripts/contract-fuzz.sh: a 369 GiB `disk_size` was a 500.)
+#[tokio::test]
+async fn a_volume_that_does_not_fit_its_pool_is_a_conflict() {
+    let dir = pool_dir();
+    let server = TestServer::start().await;
+    let name = server.name("full");
+    let path = path_in(&dir, "full");
+    create_pool(&server, json!({"name": name, "type": "dir", "path": path}))
+        .await
+        .expect(201);
+    let huge = 65536; // GiB, the largest the spec allows
+    let reply = create_volume(
+        &server,
+        &name,
+        json!({"name": "huge.qcow2", "capacity": huge}),
+    )
+    .await;
+    if server.backend == Backend::LibvirtQemu && reply.status == 201 {
+        // A real dir pool makes a sparse qcow2 of any size.
+        delete_volume(&server, &name, "huge.qcow2")
+            .await
+            .expect(204);
+    } else {
+        reply.expect_error(409, "INSUFFICIENT_SPACE");
+        get_volume(&server, &name, "huge.qcow2")
+            .await
+            .expect_error(404, "NOT_FOUND");
+    }
+    if server.backend != Backend::LibvirtQemu {
+        let vm = server.name("fullvm");
+        server
+            .op("vm_create")
+            .json(json!({
+                "name": vm, "memory": 64, "vcpus": 1, "disk_size": huge, "storage_pool": name
+            }))
+            .send()
+            .await
+            .expect_error(409, "INSUFFICIENT_SPACE");
+        server
+            .op("vm_get")
+            .path("id", &vm)
+            .send()
+            .await
+            .expect_error(404, "NOT_FOUND");
+    }
+    delete_pool(&server, &name, Some("true")).await.expect(204);
+}
+
 #[tokio::test]
 async fn deleting_a_pool_keeps_its_volumes_unless_asked() {
     let dir = pool_dir();
