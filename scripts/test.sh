@@ -31,6 +31,9 @@ VAPOR_TEST_BACKEND=test:///default cargo test --locked -p vapor-conformance -p v
 echo "== conformance on libvirt qemu:///system"
 VAPOR_TEST_BACKEND=qemu:///system cargo test --locked -p vapor-conformance -p vapor
 
+echo "== contract fuzzing: Schemathesis on the mock and qemu:///system (scripts/contract-fuzz.sh)"
+bash scripts/contract-fuzz.sh
+
 echo "== live migration between two private libvirt hosts (scripts/two-hosts.sh)"
 trap 'bash scripts/two-hosts.sh down' EXIT
 bash scripts/two-hosts.sh up

@@ -7,9 +7,12 @@
 //!   committed crates differ.
 //! - `bench [--short]`: the performance benchmark (`bench/mod.rs`); prints one
 //!   table, fails only when a request errors or a reply is wrong.
+//! - `fuzz [--seconds N] [TARGET...]`: builds the libFuzzer targets in `fuzz/`
+//!   and runs each for N seconds (`fuzz.rs`).
 
 mod bench;
 mod codegen;
+mod fuzz;
 
 use anyhow::{bail, Result};
 
@@ -20,6 +23,7 @@ fn main() -> Result<()> {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["bench", rest @ ..] => bench::run(rest),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         _ => bail!("usage: cargo xtask codegen [--check] | cargo xtask bench [--short]"),
     }
 }
