@@ -1,9 +1,12 @@
 //! Domain events through `EventBackend::watch_events`.
 //!
-//! - On `test:///default` (always): a domain's define, start, suspend,
-//!   resume, destroy and undefine arrive as exactly six events, in order,
-//!   with libvirt's details. The test driver is shared by every test of
-//!   this binary, running in parallel, so events are filtered by UUID.
+//! - On a test driver of its own (always): a domain's define, start,
+//!   suspend, resume, destroy and undefine arrive as exactly six events, in
+//!   order, with libvirt's details. `test:///default` is one driver shared
+//!   by every connection of the process, and so by every test of this
+//!   binary running in parallel; a driver opened from a file of its own
+//!   (`test:///path.xml`) belongs to its one connection, so no other test's
+//!   calls go through its event queue.
 //! - On `qemu:///system`, only with `VAPOR_TEST_BACKEND=qemu:///system` (the
 //!   convention of the server and conformance tests): the same for a blank
 //!   KVM domain (no disk, no OS: it sits in the firmware).
@@ -166,10 +169,20 @@ fn lifecycle_sequence(
     assert_eq!(recorder.connection_events(), vec![]);
 }
 
+/// A test driver of its own: an empty node, written to a file of the
+/// test's own (removed when the returned guard drops).
+fn private_test_driver() -> (LibvirtHypervisor, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("node.xml");
+    std::fs::write(&node, "<node/>\n").unwrap();
+    let hv = LibvirtHypervisor::connect(&format!("test://{}", node.display())).unwrap();
+    (hv, dir)
+}
+
 #[test]
 fn test_driver_lifecycle_events_in_order() {
     use DomainEventKind::*;
-    let hv = LibvirtHypervisor::connect("test:///default").unwrap();
+    let (hv, _dir) = private_test_driver();
     lifecycle_sequence(
         &hv,
         &blank(&unique("events"), "test", "i686"),
