@@ -95,6 +95,20 @@ pub struct AuditListQueryParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct BackupCreateHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_BACKUPCREATEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_BACKUPCREATEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct BackupCreatePathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]
@@ -123,6 +137,20 @@ pub struct BackupListPathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]
     pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct BackupRestoreHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_BACKUPRESTOREHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_BACKUPRESTOREHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -228,6 +256,20 @@ pub struct IsoDeletePathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct IsoRegisterHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_ISOREGISTERHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_ISOREGISTERHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct IsoUploadCancelPathParams {
     #[validate(length(min = 1, max = 64))]
     pub upload_id: String,
@@ -315,6 +357,20 @@ pub struct NetworkActionPathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct NetworkCreateHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_NETWORKCREATEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_NETWORKCREATEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct NetworkDeletePathParams {
     #[validate(length(min = 1, max = 64))]
     pub name: String,
@@ -367,6 +423,20 @@ pub struct SnapshotCapabilitiesGetPathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]
     pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct SnapshotCreateHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_SNAPSHOTCREATEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_SNAPSHOTCREATEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -424,6 +494,20 @@ pub struct PoolActionPathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct PoolCreateHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_POOLCREATEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_POOLCREATEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct PoolDeletePathParams {
     #[validate(length(min = 1, max = 64))]
     pub name: String,
@@ -443,6 +527,20 @@ pub struct PoolDeleteQueryParams {
 pub struct PoolGetPathParams {
     #[validate(length(min = 1, max = 64))]
     pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VolumeCreateHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_VOLUMECREATEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_VOLUMECREATEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -479,6 +577,27 @@ pub struct VolumeListPathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct TemplateCreateHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_TEMPLATECREATEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_TEMPLATECREATEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct TemplateDeleteHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct TemplateDeletePathParams {
     #[validate(range(min = 1u64))]
     pub template_id: u64,
@@ -493,9 +612,37 @@ pub struct TemplateGetPathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct TemplateUpdateHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct TemplateUpdatePathParams {
     #[validate(range(min = 1u64))]
     pub template_id: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmCreateFromTemplateHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_VMCREATEFROMTEMPLATEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_VMCREATEFROMTEMPLATEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmActionHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -508,10 +655,59 @@ pub struct VmActionPathParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmCloneHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_VMCLONEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_VMCLONEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct VmClonePathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]
     pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmCreateHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_VMCREATEHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_VMCREATEHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmCreateEnhancedHeaderParams {
+    #[validate(
+                    length(min = 1, max = 255),
+                      regex(path = *RE_VMCREATEENHANCEDHEADERPARAMS_IDEMPOTENCY_KEY),
+            )]
+    pub idempotency_key: Option<String>,
+}
+
+lazy_static::lazy_static! {
+    static ref RE_VMCREATEENHANCEDHEADERPARAMS_IDEMPOTENCY_KEY: regex::Regex = regex::Regex::new("^[!-~]+$").unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmDeleteHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -587,6 +783,13 @@ pub struct VmMetricsStreamQueryParams {
     #[validate(range(min = 1u8, max = 60u8))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmUpdateHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]

@@ -182,6 +182,25 @@ const MIGRATIONS: &[(i64, &str)] = &[
          status_code  INTEGER NOT NULL
      );",
     ),
+    (
+        // Idempotency keys of creates (`idempotency_store`): one row per token
+        // and key, in progress until the request succeeds, then the reply.
+        7,
+        "CREATE TABLE idempotency_keys (
+         token_name       TEXT NOT NULL,
+         idempotency_key  TEXT NOT NULL,
+         fingerprint      TEXT NOT NULL,
+         state            TEXT NOT NULL CHECK (state IN ('in_progress', 'completed')),
+         status_code      INTEGER,
+         content_type     TEXT,
+         location         TEXT,
+         body             BLOB,
+         created_at       TEXT NOT NULL,
+         expires_at       TEXT NOT NULL,
+         UNIQUE (token_name, idempotency_key)
+     );
+     CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);",
+    ),
 ];
 
 /// A handle on the database. Statements are short, so one connection behind a

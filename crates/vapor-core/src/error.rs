@@ -99,6 +99,8 @@ pub enum Refusal {
     /// A credential other than the bearer token was refused (401), e.g. a
     /// console token.
     Unauthorized,
+    /// A precondition of the request (`If-Match`) does not hold (412).
+    Precondition,
 }
 
 impl Refusal {
@@ -111,6 +113,7 @@ impl Refusal {
             Refusal::MediaType => 415,
             Refusal::Unsupported => 422,
             Refusal::Unauthorized => 401,
+            Refusal::Precondition => 412,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod console_tokens;
 pub mod db;
 pub mod domain_view;
 pub mod error;
+pub mod etag;
 pub mod events;
 pub mod iso_store;
 pub mod migration_store;

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 const KIND: &str = "template";
 
 /// Firmware and driver features a template asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TemplateFeatures {
     pub uefi: bool,
     pub secure_boot: bool,
@@ -30,7 +30,7 @@ impl Default for TemplateFeatures {
 
 /// One template. Sizes are in Vapor's units: MiB of memory, GiB of disk.
 /// `os_type`, `disk_bus` and `network_model` hold the API's enum values.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct TemplateRow {
     /// Assigned by the database; ignored on insert.
     pub id: i64,
@@ -271,15 +271,24 @@ impl Database {
 
     /// Deletes a template; `NotFound` when there is none. Records of VMs made
     /// from it are kept (ids are never reused, so they cannot point at another one).
-    pub fn delete_template(&self, id: i64) -> Result<()> {
-        let deleted = self
-            .lock()
-            .execute("DELETE FROM vm_templates WHERE id = ?1", [id])
+    /// Deletes the template once `check` accepts it as it is now; the read,
+    /// the check and the deletion are one transaction.
+    pub fn delete_template(
+        &self,
+        id: i64,
+        check: impl FnOnce(&TemplateRow) -> Result<()>,
+    ) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
             .map_err(|e| db_error("delete template", e))?;
-        if deleted == 0 {
-            return Err(not_found(id));
-        }
-        Ok(())
+        let t = select_template(&tx, id)
+            .map_err(|e| db_error("delete template", e))?
+            .ok_or_else(|| not_found(id))?;
+        check(&t)?;
+        tx.execute("DELETE FROM vm_templates WHERE id = ?1", [id])
+            .map_err(|e| db_error("delete template", e))?;
+        tx.commit().map_err(|e| db_error("delete template", e))
     }
 
     /// Records that the VM with this UUID was made from a template.
@@ -403,10 +412,10 @@ mod tests {
         });
         assert!(matches!(bad, Err(Error::Internal { .. })), "{bad:?}");
 
-        db.delete_template(a.id).unwrap();
+        db.delete_template(a.id, |_| Ok(())).unwrap();
         assert!(matches!(db.template(a.id), Err(Error::NotFound { .. })));
         assert!(matches!(
-            db.delete_template(a.id),
+            db.delete_template(a.id, |_| Ok(())),
             Err(Error::NotFound { .. })
         ));
         assert!(matches!(
@@ -414,7 +423,7 @@ mod tests {
             Err(Error::NotFound { .. })
         ));
         // Ids are not reused after a delete.
-        db.delete_template(b.id).unwrap();
+        db.delete_template(b.id, |_| Ok(())).unwrap();
         let c = db.insert_template(&sample("fedora")).unwrap();
         assert!(c.id > b.id);
     }

@@ -231,7 +231,7 @@ pub enum BootDevice {
 
 /// Facts Vapor keeps inside the domain definition itself, so that they live
 /// and die with the domain (libvirt: a `<metadata>` element in Vapor's namespace).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct VaporMetadata {
     /// RFC 3339 time the domain was created through Vapor.
     pub created_at: Option<String>,
@@ -267,7 +267,7 @@ pub struct DomainSpec {
     pub metadata: VaporMetadata,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OsInfo {
     /// `hvm` for full virtualization.
     pub os_type: String,
@@ -275,7 +275,7 @@ pub struct OsInfo {
     pub machine: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DiskInfo {
     pub device: String,
     pub target: String,
@@ -308,7 +308,7 @@ pub struct GuestIpAddress {
     pub prefix: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InterfaceInfo {
     /// `network`, `bridge`, `direct`, `user`, or another libvirt interface type.
     pub kind: String,
@@ -317,7 +317,7 @@ pub struct InterfaceInfo {
     pub mac: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GraphicsInfo {
     pub kind: String,
     pub listen: Option<String>,
@@ -327,7 +327,7 @@ pub struct GraphicsInfo {
 }
 
 /// A domain as the backend reports it now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Domain {
     pub uuid: String,
     pub name: String,

@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut request = BackupCreateRequest::new();
     request.description = Some("vapor-sdk example".into());
-    let op = backups_api::backup_create(client.config(), &vm, request)
+    let op = backups_api::backup_create(client.config(), &vm, request, None)
         .await
         .map_err(vapor_sdk::Error::from)?
         .data;

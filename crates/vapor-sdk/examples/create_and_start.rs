@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.config(),
         &name,
         VmActionRequest::new(VmActionType::Start),
+        None,
     )
     .await
     .map_err(vapor_sdk::Error::from)?
@@ -48,10 +49,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             client.config(),
             &name,
             VmActionRequest::new(VmActionType::ForceStop),
+            None,
         )
         .await
         .map_err(vapor_sdk::Error::from)?;
-        virtual_machines_api::vm_delete(client.config(), &name, Some(true))
+        virtual_machines_api::vm_delete(client.config(), &name, None, Some(true))
             .await
             .map_err(vapor_sdk::Error::from)?;
         println!("deleted {name}");

@@ -152,7 +152,7 @@ async fn lists_vms_through_the_generated_client() {
     let server = Server::start();
     let client = server.client();
     let name = unique("list");
-    virtual_machines_api::vm_create(client.config(), VmCreateRequest::new(name.clone(), 128, 1))
+    virtual_machines_api::vm_create(client.config(), VmCreateRequest::new(name.clone(), 128, 1), None)
         .await
         .unwrap();
     assert!(vm_names(&client).await.contains(&name));
@@ -370,12 +370,12 @@ async fn waits_for_a_clone_with_progress() {
     let name = unique("src");
     let mut request = VmCreateRequest::new(name.clone(), 128, 1);
     request.disk_size = Some(1);
-    virtual_machines_api::vm_create(client.config(), request)
+    virtual_machines_api::vm_create(client.config(), request, None)
         .await
         .unwrap();
     let copy = unique("copy");
     let op =
-        virtual_machines_api::vm_clone(client.config(), &name, VmCloneRequest::new(copy.clone()))
+        virtual_machines_api::vm_clone(client.config(), &name, VmCloneRequest::new(copy.clone()), None)
             .await
             .unwrap()
             .data;

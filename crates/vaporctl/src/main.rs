@@ -392,7 +392,7 @@ impl Ctx<'_> {
 
     async fn action(&self, vm: &str, action: VmActionType) -> Result<()> {
         let request = models::VmActionRequest::new(action);
-        let result = vms::vm_action(self.config, vm, request).await?.data;
+        let result = vms::vm_action(self.config, vm, request, None).await?.data;
         self.printer.message(
             &result,
             &format!("{} ({})", result.message, result.vm.state),
@@ -437,7 +437,7 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
                 model: None,
                 mac: None,
             });
-            let created = vms::vm_create(c, request).await?.data;
+            let created = vms::vm_create(c, request, None).await?.data;
             p.message(
                 &created,
                 &format!("{} ({})", created.message, created.vm.uuid),
@@ -459,11 +459,11 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
                 vcpus,
                 autostart,
             };
-            let updated = vms::vm_update(c, &vm, request).await?.data;
+            let updated = vms::vm_update(c, &vm, request, None).await?.data;
             p.message(&updated, &updated.message)
         }
         VmCmd::Delete { vm, remove_disks } => {
-            vms::vm_delete(c, &vm, remove_disks.then_some(true)).await?;
+            vms::vm_delete(c, &vm, None, remove_disks.then_some(true)).await?;
             p.message(&serde_json::Value::Null, &format!("deleted VM {vm}"))
         }
         VmCmd::Clone {
@@ -474,7 +474,7 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
         } => {
             let mut request = models::VmCloneRequest::new(new_name);
             request.storage_pool = pool;
-            let op = vms::vm_clone(c, &source, request).await?.data;
+            let op = vms::vm_clone(c, &source, request, None).await?.data;
             ctx.follow(op, wait.no_wait).await
         }
         VmCmd::Metrics {
@@ -559,7 +559,7 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
                 restore_memory: memory.then_some(true),
                 storage_pool: pool,
             };
-            let op = backups_api::backup_restore(c, request).await?.data;
+            let op = backups_api::backup_restore(c, request, None).await?.data;
             ctx.follow(op, wait.no_wait).await
         }
         VmCmd::Migrate {
@@ -650,7 +650,9 @@ async fn snapshot(ctx: &Ctx<'_>, cmd: SnapshotCmd) -> Result<()> {
                 include_memory: memory.then_some(true),
                 quiesce: quiesce.then_some(true),
             };
-            let snap = snapshots_api::snapshot_create(c, &vm, request).await?.data;
+            let snap = snapshots_api::snapshot_create(c, &vm, request, None)
+                .await?
+                .data;
             p.message(&snap, &format!("created snapshot {} of {}", snap.name, vm))
         }
         SnapshotCmd::Revert { vm, snapshot } => {
@@ -710,7 +712,9 @@ async fn backup(ctx: &Ctx<'_>, cmd: BackupCmd) -> Result<()> {
                 retention_days,
                 description,
             };
-            let op = backups_api::backup_create(c, &vm, request).await?.data;
+            let op = backups_api::backup_create(c, &vm, request, None)
+                .await?
+                .data;
             ctx.follow(op, wait.no_wait).await
         }
         BackupCmd::Delete { backup_id, cascade } => {
@@ -750,7 +754,7 @@ async fn pool(ctx: &Ctx<'_>, cmd: PoolCmd) -> Result<()> {
                 source_host,
                 autostart: autostart.then_some(true),
             };
-            let pool = storage_api::pool_create(c, request).await?.data;
+            let pool = storage_api::pool_create(c, request, None).await?.data;
             p.message(
                 &pool,
                 &format!("created pool {} ({})", pool.name, pool.state),
@@ -789,7 +793,9 @@ async fn volume(ctx: &Ctx<'_>, cmd: VolumeCmd) -> Result<()> {
                 capacity,
                 format,
             };
-            let vol = storage_api::volume_create(c, &pool, request).await?.data;
+            let vol = storage_api::volume_create(c, &pool, request, None)
+                .await?
+                .data;
             p.message(
                 &vol,
                 &format!("created volume {} at {}", vol.name, vol.path),
@@ -844,7 +850,7 @@ async fn network(ctx: &Ctx<'_>, cmd: NetworkCmd) -> Result<()> {
                     .map(|(start, end)| models::DhcpConfig::new(start, end)),
                 autostart: autostart.then_some(true),
             };
-            let net = networks_api::network_create(c, request).await?.data;
+            let net = networks_api::network_create(c, request, None).await?.data;
             p.message(
                 &net,
                 &format!("created network {} ({})", net.name, net.state),
@@ -917,14 +923,14 @@ async fn template(ctx: &Ctx<'_>, cmd: TemplateCmd) -> Result<()> {
         ),
         TemplateCmd::Create(args) => {
             let request = template::request(&args)?;
-            let created = templates_api::template_create(c, request).await?.data;
+            let created = templates_api::template_create(c, request, None).await?.data;
             p.message(
                 &created,
                 &format!("created template {} (id {})", created.name, created.id),
             )
         }
         TemplateCmd::Delete { id } => {
-            templates_api::template_delete(c, id).await?;
+            templates_api::template_delete(c, id, None).await?;
             p.message(&serde_json::Value::Null, &format!("deleted template {id}"))
         }
     }

@@ -106,6 +106,7 @@ pub trait Backups<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::Error
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::BackupCreateHeaderParams,
         path_params: &models::BackupCreatePathParams,
         body: &models::BackupCreateRequest,
     ) -> Result<BackupCreateResponse, E>;
@@ -141,6 +142,7 @@ pub trait Backups<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::Error
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::BackupRestoreHeaderParams,
         body: &models::BackupRestoreRequest,
     ) -> Result<BackupRestoreResponse, E>;
 }

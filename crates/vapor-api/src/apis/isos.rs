@@ -58,6 +58,8 @@ pub enum IsoRegisterResponse {
     Status409_Conflict(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
+    /// Unprocessable (well formed, but not possible here).
+    Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -251,6 +253,7 @@ pub trait Isos<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::ErrorHan
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::IsoRegisterHeaderParams,
         body: &models::IsoRegisterRequest,
     ) -> Result<IsoRegisterResponse, E>;
 

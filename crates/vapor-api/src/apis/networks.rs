@@ -146,6 +146,7 @@ pub trait Networks<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::NetworkCreateHeaderParams,
         body: &models::NetworkCreateRequest,
     ) -> Result<NetworkCreateResponse, E>;
 

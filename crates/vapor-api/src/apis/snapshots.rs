@@ -147,6 +147,7 @@ pub trait Snapshots<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::SnapshotCreateHeaderParams,
         path_params: &models::SnapshotCreatePathParams,
         body: &models::SnapshotCreateRequest,
     ) -> Result<SnapshotCreateResponse, E>;

@@ -118,6 +118,8 @@ pub enum VolumeCreateResponse {
     Status409_Conflict(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
+    /// Unprocessable (well formed, but not possible here).
+    Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -204,6 +206,7 @@ pub trait Storage<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::Error
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::PoolCreateHeaderParams,
         body: &models::PoolCreateRequest,
     ) -> Result<PoolCreateResponse, E>;
 
@@ -248,6 +251,7 @@ pub trait Storage<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::Error
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VolumeCreateHeaderParams,
         path_params: &models::VolumeCreatePathParams,
         body: &models::VolumeCreateRequest,
     ) -> Result<VolumeCreateResponse, E>;

@@ -24,6 +24,8 @@ pub enum TemplateCreateResponse {
     Status409_Conflict(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
+    /// Unprocessable (well formed, but not possible here).
+    Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -42,6 +44,8 @@ pub enum TemplateDeleteResponse {
     Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -51,7 +55,10 @@ pub enum TemplateDeleteResponse {
 #[allow(clippy::large_enum_variant)]
 pub enum TemplateGetResponse {
     /// The template.
-    Status200_TheTemplate(models::TemplateEnvelope),
+    Status200_TheTemplate {
+        body: models::TemplateEnvelope,
+        e_tag: Option<String>,
+    },
     /// Bad request (malformed, or a value out of range).
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
@@ -79,7 +86,10 @@ pub enum TemplateListResponse {
 #[allow(clippy::large_enum_variant)]
 pub enum TemplateUpdateResponse {
     /// Updated.
-    Status200_Updated(models::TemplateEnvelope),
+    Status200_Updated {
+        body: models::TemplateEnvelope,
+        e_tag: Option<String>,
+    },
     /// Bad request (malformed, or a value out of range).
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
@@ -88,6 +98,8 @@ pub enum TemplateUpdateResponse {
     Status403_Forbidden(models::ErrorEnvelope),
     /// Not found.
     Status404_NotFound(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Not implemented yet.
@@ -136,6 +148,7 @@ pub trait Templates<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::TemplateCreateHeaderParams,
         body: &models::TemplateCreateRequest,
     ) -> Result<TemplateCreateResponse, E>;
 
@@ -149,6 +162,7 @@ pub trait Templates<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::TemplateDeleteHeaderParams,
         path_params: &models::TemplateDeletePathParams,
     ) -> Result<TemplateDeleteResponse, E>;
 
@@ -181,6 +195,7 @@ pub trait Templates<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::TemplateUpdateHeaderParams,
         path_params: &models::TemplateUpdatePathParams,
         body: &models::TemplateUpdateRequest,
     ) -> Result<TemplateUpdateResponse, E>;
@@ -195,6 +210,7 @@ pub trait Templates<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VmCreateFromTemplateHeaderParams,
         body: &models::VmFromTemplateRequest,
     ) -> Result<VmCreateFromTemplateResponse, E>;
 }

@@ -26,6 +26,8 @@ pub enum VmActionResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
 }
@@ -48,6 +50,8 @@ pub enum VmCloneResponse {
     Status409_Conflict(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
+    /// Unprocessable (well formed, but not possible here).
+    Status422_Unprocessable(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -116,6 +120,8 @@ pub enum VmDeleteResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -123,7 +129,10 @@ pub enum VmDeleteResponse {
 #[allow(clippy::large_enum_variant)]
 pub enum VmGetResponse {
     /// The virtual machine.
-    Status200_TheVirtualMachine(models::VmEnvelope),
+    Status200_TheVirtualMachine {
+        body: models::VmEnvelope,
+        e_tag: Option<String>,
+    },
     /// Bad request (malformed, or a value out of range).
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
@@ -186,7 +195,10 @@ pub enum VmMetricsStreamResponse {
 #[allow(clippy::large_enum_variant)]
 pub enum VmUpdateResponse {
     /// Updated; `changes` says where each change took effect.
-    Status200_Updated(models::VmUpdatedEnvelope),
+    Status200_Updated {
+        body: models::VmUpdatedEnvelope,
+        e_tag: Option<String>,
+    },
     /// Bad request (malformed, or a value out of range).
     Status400_BadRequest(models::ErrorEnvelope),
     /// Unauthorized (no valid bearer token).
@@ -197,6 +209,8 @@ pub enum VmUpdateResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
@@ -221,6 +235,7 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VmActionHeaderParams,
         path_params: &models::VmActionPathParams,
         body: &models::VmActionRequest,
     ) -> Result<VmActionResponse, E>;
@@ -233,6 +248,7 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VmCloneHeaderParams,
         path_params: &models::VmClonePathParams,
         body: &models::VmCloneRequest,
     ) -> Result<VmCloneResponse, E>;
@@ -247,6 +263,7 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VmCreateHeaderParams,
         body: &models::VmCreateRequest,
     ) -> Result<VmCreateResponse, E>;
 
@@ -260,6 +277,7 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VmCreateEnhancedHeaderParams,
         body: &models::VmCreateEnhancedRequest,
     ) -> Result<VmCreateEnhancedResponse, E>;
 
@@ -273,6 +291,7 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VmDeleteHeaderParams,
         path_params: &models::VmDeletePathParams,
         query_params: &models::VmDeleteQueryParams,
     ) -> Result<VmDeleteResponse, E>;
@@ -338,6 +357,7 @@ pub trait VirtualMachines<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VmUpdateHeaderParams,
         path_params: &models::VmUpdatePathParams,
         body: &models::VmUpdateRequest,
     ) -> Result<VmUpdateResponse, E>;

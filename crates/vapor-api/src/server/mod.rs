@@ -378,17 +378,23 @@ struct BackupCreateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn backup_create_validation(
+    header_params: models::BackupCreateHeaderParams,
     path_params: models::BackupCreatePathParams,
     body: models::BackupCreateRequest,
 ) -> std::result::Result<
-    (models::BackupCreatePathParams, models::BackupCreateRequest),
+    (
+        models::BackupCreateHeaderParams,
+        models::BackupCreatePathParams,
+        models::BackupCreateRequest,
+    ),
     ValidationErrors,
 > {
+    header_params.validate()?;
     path_params.validate()?;
     let b = BackupCreateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// BackupCreate - POST /api/v1/virtualization/virtualmachines/{id}/backups
 #[tracing::instrument(skip_all)]
@@ -416,13 +422,41 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation =
-        tokio::task::spawn_blocking(move || backup_create_validation(path_params, body))
-            .await
-            .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::BackupCreateHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        backup_create_validation(header_params, path_params, body)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -431,7 +465,15 @@ where
 
     let result = api_impl
         .as_ref()
-        .backup_create(&method, &host, &cookies, &claims, &path_params, &body)
+        .backup_create(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
@@ -1002,12 +1044,20 @@ struct BackupRestoreBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn backup_restore_validation(
+    header_params: models::BackupRestoreHeaderParams,
     body: models::BackupRestoreRequest,
-) -> std::result::Result<(models::BackupRestoreRequest,), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::BackupRestoreHeaderParams,
+        models::BackupRestoreRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     let b = BackupRestoreBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((body,))
+    Ok((header_params, body))
 }
 /// BackupRestore - POST /api/v1/virtualization/virtualmachines/restore
 #[tracing::instrument(skip_all)]
@@ -1034,12 +1084,40 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || backup_restore_validation(body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((body,)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::BackupRestoreHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || backup_restore_validation(header_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -1048,7 +1126,7 @@ where
 
     let result = api_impl
         .as_ref()
-        .backup_restore(&method, &host, &cookies, &claims, &body)
+        .backup_restore(&method, &host, &cookies, &claims, &header_params, &body)
         .await;
 
     let resp = match result {
@@ -2956,12 +3034,17 @@ struct IsoRegisterBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn iso_register_validation(
+    header_params: models::IsoRegisterHeaderParams,
     body: models::IsoRegisterRequest,
-) -> std::result::Result<(models::IsoRegisterRequest,), ValidationErrors> {
+) -> std::result::Result<
+    (models::IsoRegisterHeaderParams, models::IsoRegisterRequest),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     let b = IsoRegisterBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((body,))
+    Ok((header_params, body))
 }
 /// IsoRegister - POST /api/v1/virtualization/storages/isos
 #[tracing::instrument(skip_all)]
@@ -2988,12 +3071,40 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || iso_register_validation(body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((body,)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::IsoRegisterHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || iso_register_validation(header_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -3002,7 +3113,7 @@ where
 
     let result = api_impl
         .as_ref()
-        .iso_register(&method, &host, &cookies, &claims, &body)
+        .iso_register(&method, &host, &cookies, &claims, &header_params, &body)
         .await;
 
     let resp = match result {
@@ -3124,6 +3235,25 @@ where
             apis::isos::IsoRegisterResponse::Status415_UnsupportedMediaType(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::isos::IsoRegisterResponse::Status422_Unprocessable(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(422);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -5455,12 +5585,20 @@ struct NetworkCreateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn network_create_validation(
+    header_params: models::NetworkCreateHeaderParams,
     body: models::NetworkCreateRequest,
-) -> std::result::Result<(models::NetworkCreateRequest,), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::NetworkCreateHeaderParams,
+        models::NetworkCreateRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     let b = NetworkCreateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((body,))
+    Ok((header_params, body))
 }
 /// NetworkCreate - POST /api/v1/virtualization/networks
 #[tracing::instrument(skip_all)]
@@ -5487,12 +5625,40 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || network_create_validation(body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((body,)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::NetworkCreateHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || network_create_validation(header_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -5501,7 +5667,7 @@ where
 
     let result = api_impl
         .as_ref()
-        .network_create(&method, &host, &cookies, &claims, &body)
+        .network_create(&method, &host, &cookies, &claims, &header_params, &body)
         .await;
 
     let resp = match result {
@@ -6957,20 +7123,23 @@ struct SnapshotCreateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn snapshot_create_validation(
+    header_params: models::SnapshotCreateHeaderParams,
     path_params: models::SnapshotCreatePathParams,
     body: models::SnapshotCreateRequest,
 ) -> std::result::Result<
     (
+        models::SnapshotCreateHeaderParams,
         models::SnapshotCreatePathParams,
         models::SnapshotCreateRequest,
     ),
     ValidationErrors,
 > {
+    header_params.validate()?;
     path_params.validate()?;
     let b = SnapshotCreateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// SnapshotCreate - POST /api/v1/virtualization/virtualmachines/{id}/snapshots
 #[tracing::instrument(skip_all)]
@@ -6998,13 +7167,41 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation =
-        tokio::task::spawn_blocking(move || snapshot_create_validation(path_params, body))
-            .await
-            .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::SnapshotCreateHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        snapshot_create_validation(header_params, path_params, body)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -7013,7 +7210,15 @@ where
 
     let result = api_impl
         .as_ref()
-        .snapshot_create(&method, &host, &cookies, &claims, &path_params, &body)
+        .snapshot_create(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
@@ -8166,12 +8371,17 @@ struct PoolCreateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn pool_create_validation(
+    header_params: models::PoolCreateHeaderParams,
     body: models::PoolCreateRequest,
-) -> std::result::Result<(models::PoolCreateRequest,), ValidationErrors> {
+) -> std::result::Result<
+    (models::PoolCreateHeaderParams, models::PoolCreateRequest),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     let b = PoolCreateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((body,))
+    Ok((header_params, body))
 }
 /// PoolCreate - POST /api/v1/virtualization/storages/pools
 #[tracing::instrument(skip_all)]
@@ -8198,12 +8408,40 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || pool_create_validation(body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((body,)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::PoolCreateHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || pool_create_validation(header_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -8212,7 +8450,7 @@ where
 
     let result = api_impl
         .as_ref()
-        .pool_create(&method, &host, &cookies, &claims, &body)
+        .pool_create(&method, &host, &cookies, &claims, &header_params, &body)
         .await;
 
     let resp = match result {
@@ -8882,17 +9120,23 @@ struct VolumeCreateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn volume_create_validation(
+    header_params: models::VolumeCreateHeaderParams,
     path_params: models::VolumeCreatePathParams,
     body: models::VolumeCreateRequest,
 ) -> std::result::Result<
-    (models::VolumeCreatePathParams, models::VolumeCreateRequest),
+    (
+        models::VolumeCreateHeaderParams,
+        models::VolumeCreatePathParams,
+        models::VolumeCreateRequest,
+    ),
     ValidationErrors,
 > {
+    header_params.validate()?;
     path_params.validate()?;
     let b = VolumeCreateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// VolumeCreate - POST /api/v1/virtualization/storages/pools/{name}/volumes
 #[tracing::instrument(skip_all)]
@@ -8920,13 +9164,41 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation =
-        tokio::task::spawn_blocking(move || volume_create_validation(path_params, body))
-            .await
-            .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VolumeCreateHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        volume_create_validation(header_params, path_params, body)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -8935,7 +9207,15 @@ where
 
     let result = api_impl
         .as_ref()
-        .volume_create(&method, &host, &cookies, &claims, &path_params, &body)
+        .volume_create(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
@@ -9057,6 +9337,25 @@ where
             apis::storage::VolumeCreateResponse::Status415_UnsupportedMediaType(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(415);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::storage::VolumeCreateResponse::Status422_Unprocessable(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(422);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -9854,12 +10153,20 @@ struct TemplateCreateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn template_create_validation(
+    header_params: models::TemplateCreateHeaderParams,
     body: models::TemplateCreateRequest,
-) -> std::result::Result<(models::TemplateCreateRequest,), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::TemplateCreateHeaderParams,
+        models::TemplateCreateRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     let b = TemplateCreateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((body,))
+    Ok((header_params, body))
 }
 /// TemplateCreate - POST /api/v1/virtualization/virtualmachines/templates
 #[tracing::instrument(skip_all)]
@@ -9886,12 +10193,40 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || template_create_validation(body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((body,)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::TemplateCreateHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || template_create_validation(header_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -9900,7 +10235,7 @@ where
 
     let result = api_impl
         .as_ref()
-        .template_create(&method, &host, &cookies, &claims, &body)
+        .template_create(&method, &host, &cookies, &claims, &header_params, &body)
         .await;
 
     let resp = match result {
@@ -10019,6 +10354,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::templates::TemplateCreateResponse::Status422_Unprocessable(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(422);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::templates::TemplateCreateResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
@@ -10057,11 +10411,19 @@ where
 
 #[tracing::instrument(skip_all)]
 fn template_delete_validation(
+    header_params: models::TemplateDeleteHeaderParams,
     path_params: models::TemplateDeletePathParams,
-) -> std::result::Result<(models::TemplateDeletePathParams,), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::TemplateDeleteHeaderParams,
+        models::TemplateDeletePathParams,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     path_params.validate()?;
 
-    Ok((path_params,))
+    Ok((header_params, path_params))
 }
 /// TemplateDelete - DELETE /api/v1/virtualization/virtualmachines/templates/{template_id}
 #[tracing::instrument(skip_all)]
@@ -10088,12 +10450,38 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || template_delete_validation(path_params))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params,)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::TemplateDeleteHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || template_delete_validation(header_params, path_params))
+            .await
+            .unwrap();
+
+    let Ok((header_params, path_params)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -10102,7 +10490,14 @@ where
 
     let result = api_impl
         .as_ref()
-        .template_delete(&method, &host, &cookies, &claims, &path_params)
+        .template_delete(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+        )
         .await;
 
     let resp = match result {
@@ -10172,6 +10567,25 @@ where
             apis::templates::TemplateDeleteResponse::Status404_NotFound(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(404);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::templates::TemplateDeleteResponse::Status412_PreconditionFailed(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(412);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -10275,103 +10689,118 @@ where
         .await;
 
     let resp = match result {
-        Ok(rsp) => match rsp {
-            apis::templates::TemplateGetResponse::Status200_TheTemplate(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(200);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
+        Ok(rsp) => {
+            match rsp {
+                apis::templates::TemplateGetResponse::Status200_TheTemplate { body, e_tag } => {
+                    let mut response = Response::builder();
+                    if let Some(e_tag) = e_tag {
+                        let e_tag = match header::IntoHeaderValue(e_tag).try_into() {
+                            Ok(val) => val,
+                            Err(e) => {
+                                return Response::builder()
+                                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                                        .body(Body::from(format!("An internal server error occurred handling e_tag header - {e}"))).map_err(|e| { error!(error = ?e); StatusCode::INTERNAL_SERVER_ERROR });
+                            }
+                        };
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateGetResponse::Status400_BadRequest(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(400);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers.insert(HeaderName::from_static("etag"), e_tag);
+                    }
+                    let mut response = response.status(200);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateGetResponse::Status401_Unauthorized(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(401);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::templates::TemplateGetResponse::Status400_BadRequest(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(400);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateGetResponse::Status404_NotFound(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(404);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::templates::TemplateGetResponse::Status401_Unauthorized(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(401);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateGetResponse::Status501_NotImplementedYet(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(501);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::templates::TemplateGetResponse::Status404_NotFound(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(404);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
+                apis::templates::TemplateGetResponse::Status501_NotImplementedYet(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(501);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
+
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
+                    })
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
             }
-        },
+        }
         Err(why) => {
             // Application code returned an error. This should not happen, as the implementation should
             // return a valid response.
@@ -10518,20 +10947,23 @@ struct TemplateUpdateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn template_update_validation(
+    header_params: models::TemplateUpdateHeaderParams,
     path_params: models::TemplateUpdatePathParams,
     body: models::TemplateUpdateRequest,
 ) -> std::result::Result<
     (
+        models::TemplateUpdateHeaderParams,
         models::TemplateUpdatePathParams,
         models::TemplateUpdateRequest,
     ),
     ValidationErrors,
 > {
+    header_params.validate()?;
     path_params.validate()?;
     let b = TemplateUpdateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// TemplateUpdate - PUT /api/v1/virtualization/virtualmachines/templates/{template_id}
 #[tracing::instrument(skip_all)]
@@ -10559,13 +10991,39 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation =
-        tokio::task::spawn_blocking(move || template_update_validation(path_params, body))
-            .await
-            .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::TemplateUpdateHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        template_update_validation(header_params, path_params, body)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -10574,145 +11032,187 @@ where
 
     let result = api_impl
         .as_ref()
-        .template_update(&method, &host, &cookies, &claims, &path_params, &body)
+        .template_update(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
-        Ok(rsp) => match rsp {
-            apis::templates::TemplateUpdateResponse::Status200_Updated(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(200);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
+        Ok(rsp) => {
+            match rsp {
+                apis::templates::TemplateUpdateResponse::Status200_Updated { body, e_tag } => {
+                    let mut response = Response::builder();
+                    if let Some(e_tag) = e_tag {
+                        let e_tag = match header::IntoHeaderValue(e_tag).try_into() {
+                            Ok(val) => val,
+                            Err(e) => {
+                                return Response::builder()
+                                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                                        .body(Body::from(format!("An internal server error occurred handling e_tag header - {e}"))).map_err(|e| { error!(error = ?e); StatusCode::INTERNAL_SERVER_ERROR });
+                            }
+                        };
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateUpdateResponse::Status400_BadRequest(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(400);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers.insert(HeaderName::from_static("etag"), e_tag);
+                    }
+                    let mut response = response.status(200);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateUpdateResponse::Status401_Unauthorized(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(401);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::templates::TemplateUpdateResponse::Status400_BadRequest(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(400);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateUpdateResponse::Status403_Forbidden(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(403);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::templates::TemplateUpdateResponse::Status401_Unauthorized(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(401);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateUpdateResponse::Status404_NotFound(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(404);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::templates::TemplateUpdateResponse::Status403_Forbidden(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(403);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateUpdateResponse::Status415_UnsupportedMediaType(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(415);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::templates::TemplateUpdateResponse::Status404_NotFound(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(404);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::templates::TemplateUpdateResponse::Status501_NotImplementedYet(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(501);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::templates::TemplateUpdateResponse::Status412_PreconditionFailed(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(412);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
+                apis::templates::TemplateUpdateResponse::Status415_UnsupportedMediaType(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(415);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
+
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
+                    })
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
+                apis::templates::TemplateUpdateResponse::Status501_NotImplementedYet(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(501);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
+
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
+                    })
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
             }
-        },
+        }
         Err(why) => {
             // Application code returned an error. This should not happen, as the implementation should
             // return a valid response.
@@ -10738,12 +11238,20 @@ struct VmCreateFromTemplateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn vm_create_from_template_validation(
+    header_params: models::VmCreateFromTemplateHeaderParams,
     body: models::VmFromTemplateRequest,
-) -> std::result::Result<(models::VmFromTemplateRequest,), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::VmCreateFromTemplateHeaderParams,
+        models::VmFromTemplateRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     let b = VmCreateFromTemplateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((body,))
+    Ok((header_params, body))
 }
 /// VmCreateFromTemplate - POST /api/v1/virtualization/virtualmachines/from-template
 #[tracing::instrument(skip_all)]
@@ -10770,12 +11278,41 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || vm_create_from_template_validation(body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((body,)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VmCreateFromTemplateHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        vm_create_from_template_validation(header_params, body)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -10784,7 +11321,7 @@ where
 
     let result = api_impl
         .as_ref()
-        .vm_create_from_template(&method, &host, &cookies, &claims, &body)
+        .vm_create_from_template(&method, &host, &cookies, &claims, &header_params, &body)
         .await;
 
     let resp = match result {
@@ -10986,14 +11523,23 @@ struct VmActionBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn vm_action_validation(
+    header_params: models::VmActionHeaderParams,
     path_params: models::VmActionPathParams,
     body: models::VmActionRequest,
-) -> std::result::Result<(models::VmActionPathParams, models::VmActionRequest), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::VmActionHeaderParams,
+        models::VmActionPathParams,
+        models::VmActionRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     path_params.validate()?;
     let b = VmActionBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// VmAction - POST /api/v1/virtualization/virtualmachines/{id}/action
 #[tracing::instrument(skip_all)]
@@ -11024,12 +11570,38 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || vm_action_validation(path_params, body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VmActionHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || vm_action_validation(header_params, path_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -11038,7 +11610,15 @@ where
 
     let result = api_impl
         .as_ref()
-        .vm_action(&method, &host, &cookies, &claims, &path_params, &body)
+        .vm_action(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
@@ -11176,6 +11756,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::virtual_machines::VmActionResponse::Status412_PreconditionFailed(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(412);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::virtual_machines::VmActionResponse::Status415_UnsupportedMediaType(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(415);
@@ -11221,14 +11820,23 @@ struct VmCloneBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn vm_clone_validation(
+    header_params: models::VmCloneHeaderParams,
     path_params: models::VmClonePathParams,
     body: models::VmCloneRequest,
-) -> std::result::Result<(models::VmClonePathParams, models::VmCloneRequest), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::VmCloneHeaderParams,
+        models::VmClonePathParams,
+        models::VmCloneRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     path_params.validate()?;
     let b = VmCloneBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// VmClone - POST /api/v1/virtualization/virtualmachines/{id}/clone
 #[tracing::instrument(skip_all)]
@@ -11259,12 +11867,40 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || vm_clone_validation(path_params, body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VmCloneHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || vm_clone_validation(header_params, path_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -11273,7 +11909,15 @@ where
 
     let result = api_impl
         .as_ref()
-        .vm_clone(&method, &host, &cookies, &claims, &path_params, &body)
+        .vm_clone(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
@@ -11411,6 +12055,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::virtual_machines::VmCloneResponse::Status422_Unprocessable(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(422);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::virtual_machines::VmCloneResponse::Status501_NotImplementedYet(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(501);
@@ -11456,12 +12119,15 @@ struct VmCreateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn vm_create_validation(
+    header_params: models::VmCreateHeaderParams,
     body: models::VmCreateRequest,
-) -> std::result::Result<(models::VmCreateRequest,), ValidationErrors> {
+) -> std::result::Result<(models::VmCreateHeaderParams, models::VmCreateRequest), ValidationErrors>
+{
+    header_params.validate()?;
     let b = VmCreateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((body,))
+    Ok((header_params, body))
 }
 /// VmCreate - POST /api/v1/virtualization/virtualmachines
 #[tracing::instrument(skip_all)]
@@ -11491,12 +12157,39 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
+
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VmCreateHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
     #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || vm_create_validation(body))
+    let validation = tokio::task::spawn_blocking(move || vm_create_validation(header_params, body))
         .await
         .unwrap();
 
-    let Ok((body,)) = validation else {
+    let Ok((header_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -11505,7 +12198,7 @@ where
 
     let result = api_impl
         .as_ref()
-        .vm_create(&method, &host, &cookies, &claims, &body)
+        .vm_create(&method, &host, &cookies, &claims, &header_params, &body)
         .await;
 
     let resp = match result {
@@ -11707,12 +12400,20 @@ struct VmCreateEnhancedBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn vm_create_enhanced_validation(
+    header_params: models::VmCreateEnhancedHeaderParams,
     body: models::VmCreateEnhancedRequest,
-) -> std::result::Result<(models::VmCreateEnhancedRequest,), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::VmCreateEnhancedHeaderParams,
+        models::VmCreateEnhancedRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     let b = VmCreateEnhancedBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((body,))
+    Ok((header_params, body))
 }
 /// VmCreateEnhanced - POST /api/v1/virtualization/virtualmachines/create-enhanced
 #[tracing::instrument(skip_all)]
@@ -11742,12 +12443,40 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || vm_create_enhanced_validation(body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_idempotency_key = headers.get(HeaderName::from_static("idempotency-key"));
 
-    let Ok((body,)) = validation else {
+        let header_idempotency_key = match header_idempotency_key {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!(
+                            "Invalid header Idempotency-Key - {err}"
+                        )))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VmCreateEnhancedHeaderParams {
+            idempotency_key: header_idempotency_key,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || vm_create_enhanced_validation(header_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -11756,7 +12485,7 @@ where
 
     let result = api_impl
         .as_ref()
-        .vm_create_enhanced(&method, &host, &cookies, &claims, &body)
+        .vm_create_enhanced(&method, &host, &cookies, &claims, &header_params, &body)
         .await;
 
     let resp = match result {
@@ -11953,14 +12682,22 @@ where
 
 #[tracing::instrument(skip_all)]
 fn vm_delete_validation(
+    header_params: models::VmDeleteHeaderParams,
     path_params: models::VmDeletePathParams,
     query_params: models::VmDeleteQueryParams,
-) -> std::result::Result<(models::VmDeletePathParams, models::VmDeleteQueryParams), ValidationErrors>
-{
+) -> std::result::Result<
+    (
+        models::VmDeleteHeaderParams,
+        models::VmDeletePathParams,
+        models::VmDeleteQueryParams,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     path_params.validate()?;
     query_params.validate()?;
 
-    Ok((path_params, query_params))
+    Ok((header_params, path_params, query_params))
 }
 /// VmDelete - DELETE /api/v1/virtualization/virtualmachines/{id}
 #[tracing::instrument(skip_all)]
@@ -11991,13 +12728,39 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation =
-        tokio::task::spawn_blocking(move || vm_delete_validation(path_params, query_params))
-            .await
-            .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params, query_params)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VmDeleteHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        vm_delete_validation(header_params, path_params, query_params)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params, query_params)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -12011,6 +12774,7 @@ where
             &host,
             &cookies,
             &claims,
+            &header_params,
             &path_params,
             &query_params,
         )
@@ -12118,6 +12882,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::virtual_machines::VmDeleteResponse::Status412_PreconditionFailed(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(412);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
         },
         Err(why) => {
             // Application code returned an error. This should not happen, as the implementation should
@@ -12189,84 +12972,102 @@ where
         .await;
 
     let resp = match result {
-        Ok(rsp) => match rsp {
-            apis::virtual_machines::VmGetResponse::Status200_TheVirtualMachine(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(200);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
+        Ok(rsp) => {
+            match rsp {
+                apis::virtual_machines::VmGetResponse::Status200_TheVirtualMachine {
+                    body,
+                    e_tag,
+                } => {
+                    let mut response = Response::builder();
+                    if let Some(e_tag) = e_tag {
+                        let e_tag = match header::IntoHeaderValue(e_tag).try_into() {
+                            Ok(val) => val,
+                            Err(e) => {
+                                return Response::builder()
+                                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                                        .body(Body::from(format!("An internal server error occurred handling e_tag header - {e}"))).map_err(|e| { error!(error = ?e); StatusCode::INTERNAL_SERVER_ERROR });
+                            }
+                        };
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmGetResponse::Status400_BadRequest(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(400);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers.insert(HeaderName::from_static("etag"), e_tag);
+                    }
+                    let mut response = response.status(200);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmGetResponse::Status401_Unauthorized(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(401);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::virtual_machines::VmGetResponse::Status400_BadRequest(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(400);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmGetResponse::Status404_NotFound(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(404);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::virtual_machines::VmGetResponse::Status401_Unauthorized(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(401);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
+                apis::virtual_machines::VmGetResponse::Status404_NotFound(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(404);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
+
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
+                    })
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
             }
-        },
+        }
         Err(why) => {
             // Application code returned an error. This should not happen, as the implementation should
             // return a valid response.
@@ -12819,14 +13620,23 @@ struct VmUpdateBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn vm_update_validation(
+    header_params: models::VmUpdateHeaderParams,
     path_params: models::VmUpdatePathParams,
     body: models::VmUpdateRequest,
-) -> std::result::Result<(models::VmUpdatePathParams, models::VmUpdateRequest), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::VmUpdateHeaderParams,
+        models::VmUpdatePathParams,
+        models::VmUpdateRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     path_params.validate()?;
     let b = VmUpdateBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// VmUpdate - PUT /api/v1/virtualization/virtualmachines/{id}
 #[tracing::instrument(skip_all)]
@@ -12857,12 +13667,38 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || vm_update_validation(path_params, body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VmUpdateHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || vm_update_validation(header_params, path_params, body))
+            .await
+            .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -12871,164 +13707,206 @@ where
 
     let result = api_impl
         .as_ref()
-        .vm_update(&method, &host, &cookies, &claims, &path_params, &body)
+        .vm_update(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
-        Ok(rsp) => match rsp {
-            apis::virtual_machines::VmUpdateResponse::Status200_Updated(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(200);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
+        Ok(rsp) => {
+            match rsp {
+                apis::virtual_machines::VmUpdateResponse::Status200_Updated { body, e_tag } => {
+                    let mut response = Response::builder();
+                    if let Some(e_tag) = e_tag {
+                        let e_tag = match header::IntoHeaderValue(e_tag).try_into() {
+                            Ok(val) => val,
+                            Err(e) => {
+                                return Response::builder()
+                                        .status(StatusCode::INTERNAL_SERVER_ERROR)
+                                        .body(Body::from(format!("An internal server error occurred handling e_tag header - {e}"))).map_err(|e| { error!(error = ?e); StatusCode::INTERNAL_SERVER_ERROR });
+                            }
+                        };
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmUpdateResponse::Status400_BadRequest(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(400);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                }
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers.insert(HeaderName::from_static("etag"), e_tag);
+                    }
+                    let mut response = response.status(200);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmUpdateResponse::Status401_Unauthorized(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(401);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::virtual_machines::VmUpdateResponse::Status400_BadRequest(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(400);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmUpdateResponse::Status403_Forbidden(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(403);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::virtual_machines::VmUpdateResponse::Status401_Unauthorized(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(401);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmUpdateResponse::Status404_NotFound(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(404);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::virtual_machines::VmUpdateResponse::Status403_Forbidden(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(403);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmUpdateResponse::Status409_Conflict(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(409);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::virtual_machines::VmUpdateResponse::Status404_NotFound(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(404);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmUpdateResponse::Status415_UnsupportedMediaType(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(415);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::virtual_machines::VmUpdateResponse::Status409_Conflict(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(409);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
-            }
-            apis::virtual_machines::VmUpdateResponse::Status422_Unprocessable(body) => {
-                let mut response = Response::builder();
-                let mut response = response.status(422);
-                {
-                    let mut response_headers = response.headers_mut().unwrap();
-                    response_headers
-                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
                 }
+                apis::virtual_machines::VmUpdateResponse::Status412_PreconditionFailed(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(412);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
 
-                let body_content = tokio::task::spawn_blocking(move || {
-                    serde_json::to_vec(&body).map_err(|e| {
-                        error!(error = ?e);
-                        StatusCode::INTERNAL_SERVER_ERROR
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
                     })
-                })
-                .await
-                .unwrap()?;
-                response.body(Body::from(body_content))
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
+                apis::virtual_machines::VmUpdateResponse::Status415_UnsupportedMediaType(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(415);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
+
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
+                    })
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
+                apis::virtual_machines::VmUpdateResponse::Status422_Unprocessable(body) => {
+                    let mut response = Response::builder();
+                    let mut response = response.status(422);
+                    {
+                        let mut response_headers = response.headers_mut().unwrap();
+                        response_headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    }
+
+                    let body_content = tokio::task::spawn_blocking(move || {
+                        serde_json::to_vec(&body).map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        })
+                    })
+                    .await
+                    .unwrap()?;
+                    response.body(Body::from(body_content))
+                }
             }
-        },
+        }
         Err(why) => {
             // Application code returned an error. This should not happen, as the implementation should
             // return a valid response.

@@ -71,10 +71,12 @@ pub async fn backup_create(
     configuration: &configuration::Configuration,
     id: &str,
     backup_create_request: models::BackupCreateRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::OperationEnvelope, Error<BackupCreateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_body_backup_create_request = backup_create_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/backups",
@@ -87,6 +89,9 @@ pub async fn backup_create(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -222,9 +227,11 @@ pub async fn backup_list(
 pub async fn backup_restore(
     configuration: &configuration::Configuration,
     backup_restore_request: models::BackupRestoreRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::OperationEnvelope, Error<BackupRestoreError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_body_backup_restore_request = backup_restore_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/restore",
@@ -236,6 +243,9 @@ pub async fn backup_restore(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

@@ -47,6 +47,7 @@ pub enum IsoRegisterError {
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
+    Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -228,9 +229,11 @@ pub async fn iso_list(
 pub async fn iso_register(
     configuration: &configuration::Configuration,
     iso_register_request: models::IsoRegisterRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::IsoEnvelope, Error<IsoRegisterError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_body_iso_register_request = iso_register_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!("{}/virtualization/storages/isos", configuration.base_path);
     let mut req_builder = configuration
@@ -239,6 +242,9 @@ pub async fn iso_register(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

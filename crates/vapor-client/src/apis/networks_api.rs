@@ -144,9 +144,11 @@ pub async fn network_action(
 pub async fn network_create(
     configuration: &configuration::Configuration,
     network_create_request: models::NetworkCreateRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::NetworkEnvelope, Error<NetworkCreateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_body_network_create_request = network_create_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!("{}/virtualization/networks", configuration.base_path);
     let mut req_builder = configuration
@@ -155,6 +157,9 @@ pub async fn network_create(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

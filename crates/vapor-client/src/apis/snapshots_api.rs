@@ -142,10 +142,12 @@ pub async fn snapshot_create(
     configuration: &configuration::Configuration,
     id: &str,
     snapshot_create_request: models::SnapshotCreateRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::SnapshotEnvelope, Error<SnapshotCreateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_body_snapshot_create_request = snapshot_create_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/snapshots",
@@ -158,6 +160,9 @@ pub async fn snapshot_create(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

@@ -84,6 +84,7 @@ pub enum VolumeCreateError {
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
+    Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -183,9 +184,11 @@ pub async fn pool_action(
 pub async fn pool_create(
     configuration: &configuration::Configuration,
     pool_create_request: models::PoolCreateRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::PoolEnvelope, Error<PoolCreateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_body_pool_create_request = pool_create_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!("{}/virtualization/storages/pools", configuration.base_path);
     let mut req_builder = configuration
@@ -194,6 +197,9 @@ pub async fn pool_create(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -371,10 +377,12 @@ pub async fn volume_create(
     configuration: &configuration::Configuration,
     name: &str,
     volume_create_request: models::VolumeCreateRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::VolumeEnvelope, Error<VolumeCreateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_name = name;
     let p_body_volume_create_request = volume_create_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!(
         "{}/virtualization/storages/pools/{name}/volumes",
@@ -387,6 +395,9 @@ pub async fn volume_create(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

@@ -22,6 +22,7 @@ pub enum TemplateCreateError {
     Status403(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
+    Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -34,6 +35,7 @@ pub enum TemplateDeleteError {
     Status401(models::ErrorEnvelope),
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -66,6 +68,7 @@ pub enum TemplateUpdateError {
     Status401(models::ErrorEnvelope),
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -89,9 +92,11 @@ pub enum VmCreateFromTemplateError {
 pub async fn template_create(
     configuration: &configuration::Configuration,
     template_create_request: models::TemplateCreateRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::TemplateEnvelope, Error<TemplateCreateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_body_template_create_request = template_create_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/templates",
@@ -103,6 +108,9 @@ pub async fn template_create(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -141,9 +149,11 @@ pub async fn template_create(
 pub async fn template_delete(
     configuration: &configuration::Configuration,
     template_id: i64,
+    if_match: Option<&str>,
 ) -> Result<(), Error<TemplateDeleteError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_template_id = template_id;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/templates/{template_id}",
@@ -156,6 +166,9 @@ pub async fn template_delete(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -278,10 +291,12 @@ pub async fn template_update(
     configuration: &configuration::Configuration,
     template_id: i64,
     template_update_request: models::TemplateUpdateRequest,
+    if_match: Option<&str>,
 ) -> Result<models::TemplateEnvelope, Error<TemplateUpdateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_template_id = template_id;
     let p_body_template_update_request = template_update_request;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/templates/{template_id}",
@@ -292,6 +307,9 @@ pub async fn template_update(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -331,9 +349,11 @@ pub async fn template_update(
 pub async fn vm_create_from_template(
     configuration: &configuration::Configuration,
     vm_from_template_request: models::VmFromTemplateRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::VmCreatedEnvelope, Error<VmCreateFromTemplateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_body_vm_from_template_request = vm_from_template_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/from-template",
@@ -345,6 +365,9 @@ pub async fn vm_create_from_template(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

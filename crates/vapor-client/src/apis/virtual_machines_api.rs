@@ -22,6 +22,7 @@ pub enum VmActionError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -36,6 +37,7 @@ pub enum VmCloneError {
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
+    Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -79,6 +81,7 @@ pub enum VmDeleteError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
 
@@ -135,6 +138,7 @@ pub enum VmUpdateError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
@@ -145,10 +149,12 @@ pub async fn vm_action(
     configuration: &configuration::Configuration,
     id: &str,
     vm_action_request: models::VmActionRequest,
+    if_match: Option<&str>,
 ) -> Result<models::VmActionEnvelope, Error<VmActionError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_body_vm_action_request = vm_action_request;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/action",
@@ -161,6 +167,9 @@ pub async fn vm_action(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -200,10 +209,12 @@ pub async fn vm_clone(
     configuration: &configuration::Configuration,
     id: &str,
     vm_clone_request: models::VmCloneRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::OperationEnvelope, Error<VmCloneError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_body_vm_clone_request = vm_clone_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/clone",
@@ -216,6 +227,9 @@ pub async fn vm_clone(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -254,9 +268,11 @@ pub async fn vm_clone(
 pub async fn vm_create(
     configuration: &configuration::Configuration,
     vm_create_request: models::VmCreateRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::VmCreatedEnvelope, Error<VmCreateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_body_vm_create_request = vm_create_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!("{}/virtualization/virtualmachines", configuration.base_path);
     let mut req_builder = configuration
@@ -265,6 +281,9 @@ pub async fn vm_create(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -303,9 +322,11 @@ pub async fn vm_create(
 pub async fn vm_create_enhanced(
     configuration: &configuration::Configuration,
     vm_create_enhanced_request: models::VmCreateEnhancedRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<models::VmCreatedEnvelope, Error<VmCreateEnhancedError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_body_vm_create_enhanced_request = vm_create_enhanced_request;
+    let p_header_idempotency_key = idempotency_key;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/create-enhanced",
@@ -317,6 +338,9 @@ pub async fn vm_create_enhanced(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_idempotency_key {
+        req_builder = req_builder.header("Idempotency-Key", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -355,10 +379,12 @@ pub async fn vm_create_enhanced(
 pub async fn vm_delete(
     configuration: &configuration::Configuration,
     id: &str,
+    if_match: Option<&str>,
     remove_disks: Option<bool>,
 ) -> Result<(), Error<VmDeleteError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
+    let p_header_if_match = if_match;
     let p_query_remove_disks = remove_disks;
 
     let uri_str = format!(
@@ -375,6 +401,9 @@ pub async fn vm_delete(
     }
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -624,10 +653,12 @@ pub async fn vm_update(
     configuration: &configuration::Configuration,
     id: &str,
     vm_update_request: models::VmUpdateRequest,
+    if_match: Option<&str>,
 ) -> Result<models::VmUpdatedEnvelope, Error<VmUpdateError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_body_vm_update_request = vm_update_request;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}",
@@ -638,6 +669,9 @@ pub async fn vm_update(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

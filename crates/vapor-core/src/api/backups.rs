@@ -24,6 +24,7 @@ impl Backups<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::BackupCreateHeaderParams,
         path: &models::BackupCreatePathParams,
         body: &models::BackupCreateRequest,
     ) -> Result<BackupCreateResponse, Error> {
@@ -98,6 +99,7 @@ impl Backups<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::BackupRestoreHeaderParams,
         body: &models::BackupRestoreRequest,
     ) -> Result<BackupRestoreResponse, Error> {
         let op = self

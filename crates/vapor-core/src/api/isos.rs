@@ -143,6 +143,7 @@ impl Isos<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::IsoRegisterHeaderParams,
         body: &models::IsoRegisterRequest,
     ) -> Result<IsoRegisterResponse, Error> {
         let row = self

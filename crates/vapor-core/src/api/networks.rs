@@ -51,6 +51,7 @@ impl Networks<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::NetworkCreateHeaderParams,
         body: &models::NetworkCreateRequest,
     ) -> Result<NetworkCreateResponse, Error> {
         let request = NetworkCreate {

@@ -74,6 +74,7 @@ impl Snapshots<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::SnapshotCreateHeaderParams,
         path: &models::SnapshotCreatePathParams,
         body: &models::SnapshotCreateRequest,
     ) -> Result<SnapshotCreateResponse, Error> {

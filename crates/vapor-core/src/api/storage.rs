@@ -44,6 +44,7 @@ impl Storage<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::PoolCreateHeaderParams,
         body: &models::PoolCreateRequest,
     ) -> Result<PoolCreateResponse, Error> {
         let request = PoolCreate {
@@ -161,6 +162,7 @@ impl Storage<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::VolumeCreateHeaderParams,
         path: &models::VolumeCreatePathParams,
         body: &models::VolumeCreateRequest,
     ) -> Result<VolumeCreateResponse, Error> {

@@ -13,6 +13,7 @@ use crate::app::{
 };
 use crate::auth::Principal;
 use crate::error::Error;
+use crate::etag::{self, IfMatch};
 use crate::template_store::TemplateRow;
 
 #[async_trait]
@@ -46,6 +47,7 @@ impl Templates<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::TemplateCreateHeaderParams,
         body: &models::TemplateCreateRequest,
     ) -> Result<TemplateCreateResponse, Error> {
         let request = TemplateCreate {
@@ -90,13 +92,14 @@ impl Templates<Error> for VaporApi {
     ) -> Result<TemplateGetResponse, Error> {
         let found = self.app.get_template(template_id(path.template_id)?)?;
         let (status, error) = success();
-        Ok(TemplateGetResponse::Status200_TheTemplate(
-            models::TemplateEnvelope {
+        Ok(TemplateGetResponse::Status200_TheTemplate {
+            e_tag: Some(etag::of(&found)),
+            body: models::TemplateEnvelope {
                 status,
                 data: template(&found),
                 error,
             },
-        ))
+        })
     }
 
     async fn template_update(
@@ -105,6 +108,7 @@ impl Templates<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::TemplateUpdateHeaderParams,
         path: &models::TemplateUpdatePathParams,
         body: &models::TemplateUpdateRequest,
     ) -> Result<TemplateUpdateResponse, Error> {
@@ -128,17 +132,21 @@ impl Templates<Error> for VaporApi {
             tags: body.tags.clone(),
             is_active: body.is_active,
         };
-        let updated = self
-            .app
-            .update_template(template_id(path.template_id)?, request)?;
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
+        let updated = self.app.update_template(
+            template_id(path.template_id)?,
+            request,
+            precondition.as_ref(),
+        )?;
         let (status, error) = success();
-        Ok(TemplateUpdateResponse::Status200_Updated(
-            models::TemplateEnvelope {
+        Ok(TemplateUpdateResponse::Status200_Updated {
+            e_tag: Some(etag::of(&updated)),
+            body: models::TemplateEnvelope {
                 status,
                 data: template(&updated),
                 error,
             },
-        ))
+        })
     }
 
     async fn template_delete(
@@ -147,9 +155,12 @@ impl Templates<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::TemplateDeleteHeaderParams,
         path: &models::TemplateDeletePathParams,
     ) -> Result<TemplateDeleteResponse, Error> {
-        self.app.delete_template(template_id(path.template_id)?)?;
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
+        self.app
+            .delete_template(template_id(path.template_id)?, precondition.as_ref())?;
         Ok(TemplateDeleteResponse::Status204_Deleted)
     }
 
@@ -159,6 +170,7 @@ impl Templates<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::VmCreateFromTemplateHeaderParams,
         body: &models::VmFromTemplateRequest,
     ) -> Result<VmCreateFromTemplateResponse, Error> {
         let request = VmFromTemplate {

@@ -11,6 +11,7 @@ use super::{convert, success, vm_requests, VaporApi};
 use crate::app::{VmAction, VmActionOutcome, VmListQuery, VmUpdate};
 use crate::auth::Principal;
 use crate::error::Error;
+use crate::etag::{self, IfMatch};
 
 #[async_trait]
 impl VirtualMachines<Error> for VaporApi {
@@ -59,13 +60,14 @@ impl VirtualMachines<Error> for VaporApi {
     ) -> Result<VmGetResponse, Error> {
         let (vm, guest) = self.app.get_vm_detail(&path.id).await?;
         let (status, error) = success();
-        Ok(VmGetResponse::Status200_TheVirtualMachine(
-            models::VmEnvelope {
+        Ok(VmGetResponse::Status200_TheVirtualMachine {
+            body: models::VmEnvelope {
                 status,
                 data: convert::vm_with_guest(&vm, guest.as_deref()),
                 error,
             },
-        ))
+            e_tag: Some(etag::of(&vm)),
+        })
     }
 
     async fn vm_create(
@@ -74,6 +76,7 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::VmCreateHeaderParams,
         body: &models::VmCreateRequest,
     ) -> Result<VmCreateResponse, Error> {
         let vm = self
@@ -102,6 +105,7 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::VmUpdateHeaderParams,
         path: &models::VmUpdatePathParams,
         body: &models::VmUpdateRequest,
     ) -> Result<VmUpdateResponse, Error> {
@@ -110,10 +114,15 @@ impl VirtualMachines<Error> for VaporApi {
             vcpus: body.vcpus.map(u32::from),
             autostart: body.autostart,
         };
-        let outcome = self.app.update_vm(&path.id, update).await?;
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
+        let outcome = self
+            .app
+            .update_vm(&path.id, update, precondition.as_ref())
+            .await?;
         let (status, error) = success();
-        Ok(VmUpdateResponse::Status200_Updated(
-            models::VmUpdatedEnvelope {
+        Ok(VmUpdateResponse::Status200_Updated {
+            e_tag: Some(etag::of(&outcome.vm)),
+            body: models::VmUpdatedEnvelope {
                 status,
                 data: models::VmUpdated {
                     message: format!("virtual machine {} updated", outcome.vm.name),
@@ -129,7 +138,7 @@ impl VirtualMachines<Error> for VaporApi {
                 },
                 error,
             },
-        ))
+        })
     }
 
     async fn vm_delete(
@@ -138,11 +147,17 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::VmDeleteHeaderParams,
         path: &models::VmDeletePathParams,
         query: &models::VmDeleteQueryParams,
     ) -> Result<VmDeleteResponse, Error> {
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
         self.app
-            .delete_vm(&path.id, query.remove_disks.unwrap_or(false))
+            .delete_vm(
+                &path.id,
+                query.remove_disks.unwrap_or(false),
+                precondition.as_ref(),
+            )
             .await?;
         Ok(VmDeleteResponse::Status204_Deleted)
     }
@@ -153,6 +168,7 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::VmActionHeaderParams,
         path: &models::VmActionPathParams,
         body: &models::VmActionRequest,
     ) -> Result<VmActionResponse, Error> {
@@ -170,7 +186,12 @@ impl VirtualMachines<Error> for VaporApi {
         let timeout =
             Duration::from_secs(u64::from(body.timeout_seconds.unwrap_or(120)).clamp(1, 3600));
         let (status, error) = success();
-        match self.app.vm_action(&path.id, action, timeout).await? {
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
+        match self
+            .app
+            .vm_action(&path.id, action, timeout, precondition.as_ref())
+            .await?
+        {
             VmActionOutcome::Done(vm) => {
                 Ok(VmActionResponse::Status200_Done(models::VmActionEnvelope {
                     status,
@@ -198,6 +219,7 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::VmCloneHeaderParams,
         path: &models::VmClonePathParams,
         body: &models::VmCloneRequest,
     ) -> Result<VmCloneResponse, Error> {
@@ -221,6 +243,7 @@ impl VirtualMachines<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        _header_params: &models::VmCreateEnhancedHeaderParams,
         body: &models::VmCreateEnhancedRequest,
     ) -> Result<VmCreateEnhancedResponse, Error> {
         let req = vm_requests::vm_create_enhanced(body)?;

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::db::now;
 use crate::error::{Error, Result};
+use crate::etag::{self, IfMatch};
 use crate::template_store::{TemplateFeatures, TemplateRow};
 
 pub const OS_TYPES: &[&str] = &["linux", "windows", "bsd", "other"];
@@ -243,18 +244,28 @@ impl Vapor {
         self.db.insert_template(&row)
     }
 
-    pub fn update_template(&self, id: i64, req: TemplateUpdate) -> Result<TemplateRow> {
+    pub fn update_template(
+        &self,
+        id: i64,
+        req: TemplateUpdate,
+        precondition: Option<&IfMatch>,
+    ) -> Result<TemplateRow> {
         if req.is_empty() {
             return Err(Error::InvalidRequest {
                 field: None,
                 message: "nothing to change: give at least one field".into(),
             });
         }
-        self.db.update_template(id, move |t| apply_update(t, req))
+        self.db.update_template(id, move |t| {
+            etag::check(precondition, "template", &id.to_string(), &etag::of(t))?;
+            apply_update(t, req)
+        })
     }
 
-    pub fn delete_template(&self, id: i64) -> Result<()> {
-        self.db.delete_template(id)
+    pub fn delete_template(&self, id: i64, precondition: Option<&IfMatch>) -> Result<()> {
+        self.db.delete_template(id, |t| {
+            etag::check(precondition, "template", &id.to_string(), &etag::of(t))
+        })
     }
 
     /// Creates a VM sized by a template through [`Vapor::create_vm`]: each size is

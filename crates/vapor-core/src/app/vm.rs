@@ -12,6 +12,7 @@ use vapor_hypervisor::{
 use super::vm_create::{DiskRequest, DiskSource, VmCreateEnhanced};
 use super::{DomainTypeChoice, Vapor};
 use crate::error::{Error, Result};
+use crate::etag::{self, IfMatch};
 use crate::operations::{OperationFailure, OperationHandle};
 
 pub(super) const KIND: &str = "virtual machine";
@@ -361,7 +362,29 @@ impl Vapor {
         }
     }
 
-    pub async fn update_vm(&self, id: &str, update: VmUpdate) -> Result<VmUpdateOutcome> {
+    /// Re-reads the VM under its mutation guard and checks `precondition`
+    /// against what it is now, so that no other change can come between the
+    /// check and the caller's. Returns the VM as read.
+    async fn check_precondition(
+        &self,
+        vm: Domain,
+        id: &str,
+        precondition: Option<&IfMatch>,
+    ) -> Result<Domain> {
+        let Some(precondition) = precondition else {
+            return Ok(vm);
+        };
+        let now = self.get_vm(&vm.uuid).await?;
+        precondition.check(KIND, id, &etag::of(&now))?;
+        Ok(now)
+    }
+
+    pub async fn update_vm(
+        &self,
+        id: &str,
+        update: VmUpdate,
+        precondition: Option<&IfMatch>,
+    ) -> Result<VmUpdateOutcome> {
         if update.memory_mib.is_none() && update.vcpus.is_none() && update.autostart.is_none() {
             return Err(Error::InvalidRequest {
                 field: None,
@@ -376,6 +399,7 @@ impl Vapor {
         }
         let vm = self.get_vm(id).await?;
         let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let vm = self.check_precondition(vm, id, precondition).await?;
         // Check everything before changing anything, so a rejected request changes nothing.
         if vm.state.is_active() {
             if let Some(m) = update.memory_mib.filter(|m| *m > vm.max_memory_mib) {
@@ -422,9 +446,15 @@ impl Vapor {
     }
 
     /// Undefines a VM. With `remove_disks`, also deletes the volumes Vapor created for it.
-    pub async fn delete_vm(&self, id: &str, remove_disks: bool) -> Result<()> {
+    pub async fn delete_vm(
+        &self,
+        id: &str,
+        remove_disks: bool,
+        precondition: Option<&IfMatch>,
+    ) -> Result<()> {
         let vm = self.get_vm(id).await?;
         let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let vm = self.check_precondition(vm, id, precondition).await?;
         let uuid = vm.uuid.clone();
         self.blocking(move |hv| hv.undefine_domain(&uuid))
             .await
@@ -454,9 +484,11 @@ impl Vapor {
         id: &str,
         action: VmAction,
         timeout: Duration,
+        precondition: Option<&IfMatch>,
     ) -> Result<VmActionOutcome> {
         let vm = self.get_vm(id).await?;
         let guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let vm = self.check_precondition(vm, id, precondition).await?;
         let steps: &[PowerAction] = match action {
             VmAction::Start => &[PowerAction::Start],
             VmAction::Stop { force: true } | VmAction::ForceStop => &[PowerAction::Destroy],

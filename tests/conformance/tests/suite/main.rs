@@ -20,6 +20,7 @@ mod isos;
 mod metrics;
 mod migration;
 mod networks;
+mod preconditions;
 mod scale;
 mod security;
 mod snapshots;
