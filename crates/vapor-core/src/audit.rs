@@ -99,6 +99,14 @@ impl Database {
         Ok(conn.last_insert_rowid())
     }
 
+    /// Deletes the entries recorded before `cutoff`; returns how many.
+    pub fn prune_audit(&self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+        let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        self.lock()
+            .execute("DELETE FROM audit_log WHERE at < ?1", [cutoff])
+            .map_err(|e| db_error("prune audit entries", e))
+    }
+
     /// Up to `limit` entries older than the entry `before` (all when `None`),
     /// newest first.
     pub fn audit_entries(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditRow>> {
@@ -181,6 +189,29 @@ mod tests {
         assert!(page(&db, None, Some(0)).is_err());
         assert!(page(&db, None, Some(MAX_PAGE + 1)).is_err());
         assert!(page(&db, Some(0), None).is_err());
+    }
+
+    #[test]
+    fn pruning_removes_only_older_entries() {
+        let db = Database::open_in_memory().unwrap();
+        let old = db.insert_audit(&entry("/old", 200)).unwrap();
+        db.lock()
+            .execute(
+                "UPDATE audit_log SET at = '2020-01-01T00:00:00.000000Z' WHERE id = ?1",
+                [old],
+            )
+            .unwrap();
+        let new = db.insert_audit(&entry("/new", 200)).unwrap();
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(1);
+        assert_eq!(db.prune_audit(cutoff).unwrap(), 1);
+        let left: Vec<i64> = db
+            .audit_entries(None, 10)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(left, vec![new]);
+        assert_eq!(db.prune_audit(cutoff).unwrap(), 0);
     }
 
     #[test]

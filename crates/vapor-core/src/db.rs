@@ -187,6 +187,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         // and key, in progress until the request succeeds, then the reply.
         7,
         "CREATE TABLE idempotency_keys (
+         id               INTEGER PRIMARY KEY AUTOINCREMENT,
          token_name       TEXT NOT NULL,
          idempotency_key  TEXT NOT NULL,
          fingerprint      TEXT NOT NULL,
@@ -200,6 +201,19 @@ const MIGRATIONS: &[(i64, &str)] = &[
          UNIQUE (token_name, idempotency_key)
      );
      CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);",
+    ),
+    (
+        // The journal of VM creations under way (`creation_store`): what a
+        // create is about to make, so that a killed process leaves a record.
+        8,
+        "CREATE TABLE vm_creations (
+         uuid        TEXT PRIMARY KEY,
+         name        TEXT NOT NULL,
+         boot        TEXT NOT NULL,
+         started_at  TEXT NOT NULL,
+         made        TEXT NOT NULL,
+         note        TEXT
+     );",
     ),
 ];
 

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup_store;
 pub mod console_tokens;
+pub mod creation_store;
 pub mod db;
 pub mod domain_view;
 pub mod error;

@@ -84,6 +84,8 @@ pub struct Config {
     pub event_replay_buffer: usize,
     /// Where Swagger UI is installed; the API reference page loads it from there.
     pub docs_assets_dir: PathBuf,
+    /// How many days audit entries are kept; 0 keeps them for ever.
+    pub audit_retention_days: u64,
 }
 
 impl Default for Config {
@@ -112,6 +114,7 @@ impl Default for Config {
             console_token_ttl_seconds: 60,
             event_replay_buffer: vapor_core::events::DEFAULT_REPLAY_BUFFER,
             docs_assets_dir: PathBuf::from("/usr/local/share/vapor/swagger-ui"),
+            audit_retention_days: 365,
         }
     }
 }
@@ -150,6 +153,7 @@ const KNOWN: &[(&str, &[&str])] = &[
     ("console", &["novnc_dir", "token_ttl_seconds"]),
     ("events", &["replay_buffer"]),
     ("docs", &["assets_dir"]),
+    ("audit", &["retention_days"]),
 ];
 
 impl Config {
@@ -247,6 +251,13 @@ impl Config {
                         .ok_or_else(|| bad("a number of events from 1 to 1000000"))?
                 }
                 ("docs", "assets_dir") => c.docs_assets_dir = PathBuf::from(value),
+                ("audit", "retention_days") => {
+                    c.audit_retention_days = value
+                        .parse()
+                        .ok()
+                        .filter(|d| *d <= 100_000)
+                        .ok_or_else(|| bad("a number of days from 0 (keep for ever) to 100000"))?
+                }
                 _ => bail!("unknown setting [{section}] {key}"),
             }
         }
@@ -377,6 +388,30 @@ domain_type = qemu
             ..c
         };
         assert_eq!(packaged, Config::default());
+    }
+
+    #[test]
+    fn audit_retention() {
+        let parse = |text: &str| Config::from_values(&parse_ini(text).unwrap());
+        assert_eq!(Config::default().audit_retention_days, 365);
+        assert_eq!(
+            parse("[audit]\nretention_days = 0\n")
+                .unwrap()
+                .audit_retention_days,
+            0
+        );
+        assert_eq!(
+            parse("[audit]\nretention_days = 30\n")
+                .unwrap()
+                .audit_retention_days,
+            30
+        );
+        for bad in ["-1", "a year", "100001"] {
+            assert!(
+                parse(&format!("[audit]\nretention_days = {bad}\n")).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub fn build(config: &Config, hypervisor: Arc<dyn Hypervisor>) -> Result<Arc<Vap
         console_token_ttl: std::time::Duration::from_secs(config.console_token_ttl_seconds),
         event_replay_buffer: config.event_replay_buffer,
         novnc_dir: config.novnc_dir.clone(),
+        audit_retention: (config.audit_retention_days > 0).then(|| {
+            std::time::Duration::from_secs(config.audit_retention_days.saturating_mul(86_400))
+        }),
         ..Settings::default()
     };
     Ok(Vapor::new(hypervisor, Arc::new(db), settings)?)

@@ -179,6 +179,8 @@ pub struct TestServer {
     pub token: String,
     pub hypervisor: Arc<dyn Hypervisor>,
     pub app: Arc<vapor_core::app::Vapor>,
+    /// The configuration the server was built from.
+    pub config: vapor::Config,
     prefix: String,
     http: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
@@ -225,6 +227,7 @@ impl TestServer {
         };
         adjust(&mut config);
         let hypervisor = vapor::connect_backend(&config).expect("backend");
+        let built_from = config.clone();
         let app = vapor::build(&config, hypervisor.clone()).expect("app");
         app.start_background_tasks();
         let token = vapor_core::auth::create_token(app.db(), "conformance").expect("token");
@@ -242,6 +245,7 @@ impl TestServer {
             token,
             hypervisor,
             app,
+            config: built_from,
             prefix,
             http: reqwest::Client::new(),
             server,

@@ -116,6 +116,8 @@ pub struct Settings {
     pub novnc_dir: std::path::PathBuf,
     /// How many events the event stream keeps for clients that reconnect.
     pub event_replay_buffer: usize,
+    /// How long audit entries are kept; `None` keeps them for ever.
+    pub audit_retention: Option<std::time::Duration>,
 }
 
 impl Default for Settings {
@@ -134,13 +136,21 @@ impl Default for Settings {
             console_token_ttl: std::time::Duration::from_secs(60),
             novnc_dir: "/usr/share/novnc".into(),
             event_replay_buffer: crate::events::DEFAULT_REPLAY_BUFFER,
+            audit_retention: Some(std::time::Duration::from_secs(365 * 24 * 3600)),
         }
     }
 }
 
 /// The application: everything a request handler needs.
+/// How often the clean-up of interrupted creates looks for rows to settle
+/// when none were left.
+const CREATION_CLEAN_UP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct Vapor {
     hypervisor: Arc<dyn Hypervisor>,
+    /// This process's id in the creation journal: rows with another are
+    /// creates an earlier process left unfinished.
+    boot: String,
     db: Arc<Database>,
     operations: Arc<Operations>,
     events: Arc<EventBus>,
@@ -201,8 +211,17 @@ impl Vapor {
             );
         }
         backup::recover_interrupted_backups(hypervisor.as_ref(), &db)?;
+        let boot = uuid::Uuid::new_v4().to_string();
+        let settled = vm_create::recover_interrupted_creations(hypervisor.as_ref(), &db, &boot)?;
+        if settled > 0 {
+            tracing::warn!(
+                count = settled,
+                "cleaned up creates interrupted by a restart"
+            );
+        }
         Ok(Arc::new(Vapor {
             hypervisor,
+            boot,
             db,
             operations,
             events,
@@ -273,6 +292,7 @@ impl Vapor {
     /// past their retention.
     pub fn start_background_tasks(self: &Arc<Self>) {
         self.start_view_refresher();
+        self.start_creation_clean_up();
         let app = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -287,6 +307,57 @@ impl Vapor {
                 if let Err(e) = app.prune_expired_backups().await {
                     tracing::warn!(error = %e, "could not prune expired backups");
                 }
+                if let Some(keep) = app.settings.audit_retention {
+                    let db = app.db.clone();
+                    let cutoff = chrono::Utc::now()
+                        - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+                    match tokio::task::spawn_blocking(move || db.prune_audit(cutoff)).await {
+                        Ok(Ok(0)) => {}
+                        Ok(Ok(n)) => tracing::info!(count = n, "pruned old audit entries"),
+                        Ok(Err(e)) => tracing::warn!(error = %e, "could not prune the audit log"),
+                        Err(e) => tracing::warn!(error = %e, "pruning the audit log panicked"),
+                    }
+                }
+            }
+        });
+    }
+
+    /// Retries the clean-up of interrupted creates that could not finish at
+    /// start (typically a volume libvirt was still copying for the process
+    /// that died): every 2 s while some are left, for two minutes, then every
+    /// minute.
+    fn start_creation_clean_up(self: &Arc<Self>) {
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut quick = 60u32;
+            loop {
+                let Some(app) = app.upgrade() else { break };
+                let (db, boot) = (app.db.clone(), app.boot.clone());
+                let left = app
+                    .blocking(move |hv| {
+                        vm_create::recover_interrupted_creations(hv, &db, &boot).map_err(|e| {
+                            vapor_hypervisor::HypervisorError::failed(e.to_string())
+                        })?;
+                        Ok(db
+                            .interrupted_creations(&boot)
+                            .map(|rows| rows.len())
+                            .unwrap_or(0))
+                    })
+                    .await;
+                drop(app);
+                let wait = match left {
+                    Ok(0) => CREATION_CLEAN_UP_INTERVAL,
+                    Ok(_) if quick > 0 => {
+                        quick -= 1;
+                        std::time::Duration::from_secs(2)
+                    }
+                    Ok(_) => CREATION_CLEAN_UP_INTERVAL,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not clean up interrupted creates");
+                        CREATION_CLEAN_UP_INTERVAL
+                    }
+                };
+                tokio::time::sleep(wait).await;
             }
         });
     }

@@ -7,6 +7,13 @@
 //! maximum vCPUs and memory (room for hotplug) when they are above the
 //! current ones, set autostart.
 //! A failure at any step removes what the earlier steps made.
+//!
+//! Each volume and seed file is announced in the creation journal
+//! (`creation_store`) before it is made, and the journal row is removed once
+//! the create has finished or undone its work. A row left by a process that
+//! was killed is a create that never answered: when the service starts
+//! again, [`recover_interrupted_creations`] undefines its domain if it got
+//! that far and removes what the row names.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -22,8 +29,10 @@ use super::vm::{
     validate_name_like, validate_vcpus, GraphicsRequest, NicRequest, KIND,
 };
 use super::Vapor;
-use crate::db::now;
+use crate::creation_store::{CreationRow, JournalVolume};
+use crate::db::{now, Database};
 use crate::error::{Error, Refusal, Result};
+use vapor_hypervisor::Hypervisor;
 
 /// Where a disk comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,9 +101,9 @@ pub struct Maximums {
     pub memory_mib: Option<u64>,
 }
 
-/// What a create made so far, for undoing it.
-#[derive(Default)]
+/// What a create made so far, for undoing it, and its journal row.
 struct Made {
+    journal: CreationRow,
     volumes: Vec<String>,
     files: Vec<PathBuf>,
 }
@@ -162,17 +171,80 @@ impl Vapor {
             Vec::new()
         };
 
-        let mut made = Made::default();
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let mut made = Made {
+            journal: CreationRow::new(&uuid, &req.name, &self.boot),
+            volumes: Vec::new(),
+            files: Vec::new(),
+        };
+        self.db.save_creation(&made.journal)?;
         match self
             .build_and_define(&req, maximums, domain_type, arch, &existing_macs, &mut made)
             .await
         {
-            Ok(domain) => self.get_vm(&domain.uuid).await,
+            Ok(domain) => {
+                self.end_creation(&made.journal);
+                self.get_vm(&domain.uuid).await
+            }
             Err(err) => {
-                self.undo(&made).await;
+                if self.undo(&made).await {
+                    self.end_creation(&made.journal);
+                } else {
+                    // Left for the clean-up of interrupted creates to retry.
+                    let mut journal = made.journal.clone();
+                    journal.boot = UNDO_FAILED.to_owned();
+                    journal.note = Some(format!(
+                        "the create failed ({err}) and could not undo all of its work"
+                    ));
+                    if let Err(e) = self.db.save_creation(&journal) {
+                        tracing::error!(vm = %req.name, error = %e, "could not record a failed create's leftovers");
+                    }
+                }
                 Err(err)
             }
         }
+    }
+
+    /// Removes a finished create's journal row. A row that cannot be removed
+    /// is only logged: at the next start it names a VM that exists, which is
+    /// then removed as never created, so this is an error.
+    fn end_creation(&self, journal: &CreationRow) {
+        if let Err(e) = self.db.end_creation(&journal.uuid) {
+            tracing::error!(vm = %journal.name, error = %e, "could not close the creation journal row");
+        }
+    }
+
+    /// Announces in the journal a volume this create is about to make, once
+    /// it is sure no volume of that name exists, so that the clean-up after
+    /// a crash can never remove a volume it did not make.
+    async fn intend_volume(&self, made: &mut Made, pool: &str, name: &str) -> Result<()> {
+        self.ensure_pool(pool).await?;
+        let (pool_name, volume_name) = (pool.to_owned(), name.to_owned());
+        match self
+            .blocking(move |hv| hv.lookup_volume(&pool_name, &volume_name))
+            .await
+        {
+            Ok(_) => {
+                return Err(Error::AlreadyExists {
+                    kind: "volume",
+                    id: name.to_owned(),
+                })
+            }
+            Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::from_hypervisor(
+                    format!("checking for volume {name} in pool {pool}"),
+                    "volume",
+                    name,
+                    e,
+                ))
+            }
+        }
+        made.journal.volumes.push(JournalVolume {
+            pool: pool.to_owned(),
+            name: name.to_owned(),
+        });
+        self.db.save_creation(&made.journal)
     }
 
     async fn build_and_define(
@@ -184,7 +256,7 @@ impl Vapor {
         existing_macs: &[String],
         made: &mut Made,
     ) -> Result<Domain> {
-        let uuid = uuid::Uuid::new_v4().to_string();
+        let uuid = made.journal.uuid.clone();
         let mut targets = Targets::new(req.disks.iter().filter_map(|d| d.target.clone()));
         let mut disks = Vec::new();
         for (index, disk) in req.disks.iter().enumerate() {
@@ -192,6 +264,7 @@ impl Vapor {
                 DiskSource::Create { size_gib } => {
                     let format = disk.format.unwrap_or(DiskFormat::Qcow2);
                     let name = volume_name(&req.name, index, format);
+                    self.intend_volume(made, &req.storage_pool, &name).await?;
                     let volume = self
                         .create_disk_volume(&req.storage_pool, &name, *size_gib, format)
                         .await?;
@@ -201,6 +274,7 @@ impl Vapor {
                 DiskSource::Clone { source_path } => {
                     let format = disk.format.unwrap_or(DiskFormat::Qcow2);
                     let name = volume_name(&req.name, index, format);
+                    self.intend_volume(made, &req.storage_pool, &name).await?;
                     let volume = self
                         .clone_disk_volume(&req.storage_pool, source_path, &name, format)
                         .await?;
@@ -213,6 +287,7 @@ impl Vapor {
                     volume,
                 } => {
                     let format = disk.format.unwrap_or(DiskFormat::Qcow2);
+                    self.intend_volume(made, &req.storage_pool, volume).await?;
                     let path = self
                         .restore_disk_volume(
                             &req.storage_pool,
@@ -254,6 +329,12 @@ impl Vapor {
         }
         let mut ephemeral = Vec::new();
         if let Some(seed) = &req.cloud_init {
+            made.journal.files.push(
+                seed_path(&self.settings.seed_dir, &uuid)
+                    .display()
+                    .to_string(),
+            );
+            self.db.save_creation(&made.journal)?;
             let path = self.write_seed(&uuid, &req.name, seed).await?;
             made.files.push(path.clone());
             let path = path
@@ -374,7 +455,8 @@ impl Vapor {
         Ok(domain)
     }
 
-    async fn undo(&self, made: &Made) {
+    /// Removes what a failed create made; `false` when something is left.
+    async fn undo(&self, made: &Made) -> bool {
         let left = self.remove_volumes(&made.volumes).await;
         for path in &left {
             tracing::error!(volume = %path, "a failed create could not remove this volume");
@@ -382,6 +464,7 @@ impl Vapor {
         for file in &made.files {
             remove_file_logged(file);
         }
+        left.is_empty()
     }
 
     pub(super) async fn create_disk_volume(
@@ -440,7 +523,7 @@ impl Vapor {
     /// Writes the NoCloud seed image for a VM and returns its path.
     async fn write_seed(&self, uuid: &str, vm_name: &str, seed: &CloudInit) -> Result<PathBuf> {
         let dir = self.settings.seed_dir.clone();
-        let target = dir.join(format!("{uuid}-cidata.iso"));
+        let target = seed_path(&dir, uuid);
         let meta_data = seed
             .meta_data
             .clone()
@@ -521,6 +604,69 @@ fn remove_file_logged(path: &Path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => tracing::error!(file = %path.display(), error = %e, "could not remove file"),
     }
+}
+
+/// Where the cloud-init seed of the VM with this UUID is written.
+fn seed_path(seed_dir: &Path, uuid: &str) -> PathBuf {
+    seed_dir.join(format!("{uuid}-cidata.iso"))
+}
+
+/// The `boot` of journal rows whose create failed and could not undo all of
+/// its work: no process owns them, so the clean-up of interrupted creates
+/// retries them.
+const UNDO_FAILED: &str = "undo-failed";
+
+/// Finishes the creates that processes other than `boot` left in the journal
+/// (killed half-way, or failed without undoing everything): undefines the
+/// domain if it was defined, deletes the volumes and files the row names, and
+/// removes the row. What cannot be removed now is noted in the row and tried
+/// again later. Blocking. Returns how many rows were settled.
+pub(super) fn recover_interrupted_creations(
+    hv: &dyn Hypervisor,
+    db: &Database,
+    boot: &str,
+) -> Result<usize> {
+    let mut settled = 0;
+    for mut row in db.interrupted_creations(boot)? {
+        let mut notes = Vec::new();
+        match hv.undefine_domain(&row.uuid) {
+            Ok(()) => {
+                tracing::warn!(vm = %row.name, uuid = %row.uuid, "undefined a VM whose create was interrupted")
+            }
+            Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+            Err(e) => notes.push(format!("domain {} could not be undefined: {e}", row.uuid)),
+        }
+        for volume in &row.volumes {
+            match hv.delete_volume(&volume.pool, &volume.name) {
+                Ok(()) => {
+                    tracing::warn!(vm = %row.name, pool = %volume.pool, volume = %volume.name, "deleted a volume of an interrupted create")
+                }
+                Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+                Err(e) => notes.push(format!(
+                    "volume {} in pool {} could not be deleted: {e}",
+                    volume.name, volume.pool
+                )),
+            }
+        }
+        for file in &row.files {
+            match std::fs::remove_file(file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => notes.push(format!("{file} could not be removed: {e}")),
+            }
+        }
+        if notes.is_empty() {
+            db.end_creation(&row.uuid)?;
+            tracing::warn!(vm = %row.name, started_at = %row.started_at, "removed what an interrupted create had made");
+            settled += 1;
+        } else {
+            let note = notes.join("; ");
+            tracing::error!(vm = %row.name, %note, "an interrupted create could not be cleaned up yet; will retry");
+            row.note = Some(note);
+            db.save_creation(&row)?;
+        }
+    }
+    Ok(settled)
 }
 
 /// Removes files Vapor made only for one VM (its cloud-init seed).

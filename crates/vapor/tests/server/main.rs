@@ -4,6 +4,7 @@
 mod backup_restart;
 mod cli;
 mod common;
+mod create_restart;
 mod database_errors;
 mod iso_restart;
 mod libvirtd_restart;

@@ -10,6 +10,7 @@ mod console_browser;
 mod contention;
 mod contract;
 mod coverage;
+mod crash_recovery;
 mod create_enhanced;
 mod devices;
 mod docs_browser;
