@@ -18,6 +18,7 @@ pub mod domain_view;
 pub mod error;
 pub mod etag;
 pub mod events;
+pub mod idempotency_store;
 pub mod iso_store;
 pub mod migration_store;
 pub mod operations;

@@ -134,6 +134,8 @@ fn scripted() -> MockHv {
     hv.expect_host_info().returning(|| Ok(host()));
     hv.expect_lookup_domain()
         .returning(|id| Err(HypervisorError::not_found(format!("no domain {id}"))));
+    hv.expect_lookup_volume()
+        .returning(|_, name| Err(HypervisorError::not_found(format!("no volume {name}"))));
     hv.expect_lookup_pool()
         .with(eq("default"))
         .returning(|_| Ok(pool()));
@@ -243,6 +245,8 @@ async fn the_default_pool_is_created_when_missing() {
     hv.expect_host_info().returning(|| Ok(host()));
     hv.expect_lookup_domain()
         .returning(|id| Err(HypervisorError::not_found(format!("no domain {id}"))));
+    hv.expect_lookup_volume()
+        .returning(|_, name| Err(HypervisorError::not_found(format!("no volume {name}"))));
     hv.expect_lookup_pool()
         .returning(|_| Err(HypervisorError::not_found("no pool")));
     hv.expect_create_dir_pool()
@@ -264,6 +268,8 @@ async fn a_default_pool_created_by_a_concurrent_request_is_used() {
     hv.expect_host_info().returning(|| Ok(host()));
     hv.expect_lookup_domain()
         .returning(|id| Err(HypervisorError::not_found(format!("no domain {id}"))));
+    hv.expect_lookup_volume()
+        .returning(|_, name| Err(HypervisorError::not_found(format!("no volume {name}"))));
     // Missing, then defined by someone else but not yet running, then running.
     let lookups = AtomicUsize::new(0);
     hv.expect_lookup_pool()

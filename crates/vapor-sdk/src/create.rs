@@ -14,23 +14,36 @@ pub fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// The error code of a repeat that arrived while the first request with its
+/// key was still being carried out.
+const KEY_IN_USE: &str = "IDEMPOTENCY_KEY_IN_USE";
+
 /// `POST path` with `body` and an `Idempotency-Key` header; the envelope's
 /// `data` of a 2xx answer.
 ///
 /// `path` is relative to `/api/v1` (`virtualization/virtualmachines`) or
-/// absolute (`/api/v1/...`). Every try sends the same key and the same bytes.
+/// absolute (`/api/v1/...`). Every try sends the same key and the same bytes,
+/// so the server carries the create out at most once: a try that repeats a
+/// create the server has done is answered with that create's reply (header
+/// `Idempotent-Replayed: true`), for 24 hours after it.
 ///
 /// Retried, with the client's [`crate::RetryPolicy`]:
-/// - when no connection could be made (the request never left), and
+/// - when no connection could be made (the request never left);
+/// - when the answer was lost after the request was sent (a timeout, a
+///   connection reset while reading): the retry gets the reply of a create
+///   that was done, or carries out one that was not;
+/// - on 409 `IDEMPOTENCY_KEY_IN_USE`: the first try is still being carried
+///   out; the retry waits the policy's pause first;
 /// - on a 5xx answer (Vapor undoes a create's partial work before it answers
-///   with an error, so nothing of the failed try is left).
+///   with an error, and forgets the key, so a retry starts afresh).
 ///
-/// Not retried: 4xx answers (returned as [`Error::Api`]), and a request whose
-/// answer was lost after it was sent ([`Error::OutcomeUnknown`]). Vapor's API
-/// does not declare `Idempotency-Key` on any operation, so the server would not
-/// recognise the second try as the first one; the caller has to look (list by
-/// name, say) before trying again. The header is still sent, for proxies and
-/// servers that honour it.
+/// Not retried: other 4xx answers (returned as [`Error::Api`]). When the
+/// tries run out, the last failure is returned; [`Error::OutcomeUnknown`] if
+/// the last answer was lost (calling again with the same key is safe).
+/// Vapor honours the key on the creates whose operation declares it in the
+/// spec (VMs, clones, templates, snapshots, backups and restores, pools,
+/// volumes, networks, ISO registration); on any other path it ignores the
+/// key, and a retry after a lost answer may act twice.
 pub async fn create_with_idempotency_key<T, B>(
     client: &Client,
     path: &str,
@@ -58,34 +71,29 @@ where
             .body(body.clone())
             .send()
             .await;
+        let lost = |source| Error::OutcomeUnknown {
+            idempotency_key: idempotency_key.to_owned(),
+            source,
+        };
         let failure = match sent {
             Ok(response) => {
                 let status = response.status();
-                let text = match response.text().await {
-                    Ok(text) => text,
-                    Err(source) => {
-                        return Err(Error::OutcomeUnknown {
-                            idempotency_key: idempotency_key.to_owned(),
-                            source,
-                        })
+                match response.text().await {
+                    Ok(text) if status.is_success() => return envelope_data(&text),
+                    Ok(text) => {
+                        let error = Error::from_response(status.as_u16(), &text);
+                        let in_use = status == reqwest::StatusCode::CONFLICT
+                            && error.code() == Some(KEY_IN_USE);
+                        if !status.is_server_error() && !in_use {
+                            return Err(error);
+                        }
+                        error
                     }
-                };
-                if status.is_success() {
-                    return envelope_data(&text);
+                    Err(source) => lost(source),
                 }
-                let error = Error::from_response(status.as_u16(), &text);
-                if !status.is_server_error() {
-                    return Err(error);
-                }
-                error
             }
             Err(e) if e.is_connect() => Error::Transport(e),
-            Err(source) => {
-                return Err(Error::OutcomeUnknown {
-                    idempotency_key: idempotency_key.to_owned(),
-                    source,
-                })
-            }
+            Err(source) => lost(source),
         };
         if tried >= attempts {
             return Err(failure);

@@ -21,9 +21,10 @@ pub enum Error {
     },
     /// The server's answer could not be read.
     Decode(String),
-    /// A create was sent, but its answer was lost after the request went out:
-    /// the server may or may not have acted on it. It was not retried, because
-    /// the server does not promise to deduplicate by `Idempotency-Key`.
+    /// A create was sent, but its answer was lost after the request went out,
+    /// on the last of its tries: the server may or may not have acted on it.
+    /// Calling again with the same `Idempotency-Key` is safe: the server
+    /// answers a create it has done with that create's reply.
     OutcomeUnknown {
         idempotency_key: String,
         source: reqwest::Error,

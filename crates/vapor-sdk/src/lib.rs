@@ -9,9 +9,10 @@
 //!   [`Client::config`] is what every generated function takes.
 //! - [`wait_for_operation`]: polls `GET /operations/{id}` until the operation
 //!   ends, calling back on every change.
-//! - [`create_with_idempotency_key`]: a create (`POST`) that retries on
-//!   connection failures and 5xx answers, with the same `Idempotency-Key` and
-//!   body every time.
+//! - [`create_with_idempotency_key`]: a create (`POST`) that retries, with
+//!   the same `Idempotency-Key` and body every time, on connection failures,
+//!   lost answers, 409 `IDEMPOTENCY_KEY_IN_USE` and 5xx answers; the server
+//!   carries the create out once and answers repeats with its reply.
 //! - [`upload_iso`] and [`resume_upload`]: an ISO upload over TUS 1.0.0, sent in
 //!   chunks and resumable from the offset the server reports.
 //!

@@ -152,9 +152,13 @@ async fn lists_vms_through_the_generated_client() {
     let server = Server::start();
     let client = server.client();
     let name = unique("list");
-    virtual_machines_api::vm_create(client.config(), VmCreateRequest::new(name.clone(), 128, 1), None)
-        .await
-        .unwrap();
+    virtual_machines_api::vm_create(
+        client.config(),
+        VmCreateRequest::new(name.clone(), 128, 1),
+        None,
+    )
+    .await
+    .unwrap();
     assert!(vm_names(&client).await.contains(&name));
 
     // Errors of generated functions convert, keeping the API's code.
@@ -188,14 +192,20 @@ async fn a_create_with_the_same_key_twice_makes_one_vm() {
         .unwrap();
     assert_eq!(first.vm.name, name);
 
-    // Vapor does not declare Idempotency-Key (spec/vapor.yaml), so it does not
-    // recognise the second request as the first one: it refuses the taken
-    // name instead of answering with the same VM. Either way there is one VM;
-    // a 409 is not retried.
-    let second = create_with_idempotency_key::<VmCreated, _>(&client, path, &key, &body)
+    // The server recognises the second request as the first one and answers
+    // with the same VM instead of making another.
+    let second: VmCreated = create_with_idempotency_key(&client, path, &key, &body)
         .await
-        .unwrap_err();
-    assert_eq!(second.status(), Some(409), "{second}");
+        .unwrap();
+    assert_eq!(second.vm.uuid, first.vm.uuid);
+    // The same name under a new key is a new create: the name is taken, and
+    // a 409 other than IDEMPOTENCY_KEY_IN_USE is not retried.
+    let taken =
+        create_with_idempotency_key::<VmCreated, _>(&client, path, &new_idempotency_key(), &body)
+            .await
+            .unwrap_err();
+    assert_eq!(taken.status(), Some(409), "{taken}");
+    assert_ne!(taken.code(), Some("IDEMPOTENCY_KEY_IN_USE"), "{taken}");
     let names = vm_names(&client).await;
     assert_eq!(names.iter().filter(|n| **n == name).count(), 1, "{names:?}");
     let vm = virtual_machines_api::vm_get(client.config(), &name)
@@ -209,7 +219,9 @@ async fn a_create_with_the_same_key_twice_makes_one_vm() {
 type Seen = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
 /// A server that answers each connection with the next of `answers`
-/// (status, body) and records what it was sent.
+/// (status, body) and records what it was sent. Status 0 hangs up after
+/// reading the request; status 1 holds the connection open without
+/// answering, for longer than any test's client waits.
 async fn fake_server(answers: Vec<(u16, &'static str)>) -> (String, Seen) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -247,14 +259,21 @@ async fn fake_server(answers: Vec<(u16, &'static str)>) -> (String, Seen) {
                         .then(|| value.trim().to_owned())
                 })
                 .unwrap_or_default();
-            if status == 0 {
-                // Hang up without answering: the request may have been acted on.
-                continue;
-            }
             record
                 .lock()
                 .unwrap()
                 .push((key, data[head_end..head_end + length].to_vec()));
+            if status == 0 {
+                // Hang up without answering: the request may have been acted on.
+                continue;
+            }
+            if status == 1 {
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    drop(socket);
+                });
+                continue;
+            }
             let reply = format!(
                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n\
                  content-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -330,9 +349,8 @@ async fn a_4xx_is_not_retried_and_retries_end() {
     assert_eq!(err.status(), Some(500));
     assert_eq!(seen.lock().unwrap().len(), 3);
 
-    // The connection drops after the request was sent: not retried, since the
-    // server may have created it and does not deduplicate by key.
-    let (url, _) = fake_server(vec![(0, ""), (201, "{}")]).await;
+    // The answer is lost on every try: the last loss is reported.
+    let (url, seen) = fake_server(vec![(0, ""); 3]).await;
     let err = create_with_idempotency_key::<serde_json::Value, _>(
         &fast_retries(&url),
         "things",
@@ -345,6 +363,7 @@ async fn a_4xx_is_not_retried_and_retries_end() {
         matches!(&err, Error::OutcomeUnknown { idempotency_key, .. } if idempotency_key == "k-5"),
         "{err:?}"
     );
+    assert_eq!(seen.lock().unwrap().len(), 3);
 
     // Nothing listens: every try fails to connect, and the last error is returned.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -364,6 +383,42 @@ async fn a_4xx_is_not_retried_and_retries_end() {
 }
 
 #[tokio::test]
+async fn a_lost_answer_and_a_key_in_use_are_retried_with_the_same_key_and_body() {
+    let in_use = r#"{"status":"error","data":null,"error":{"code":"IDEMPOTENCY_KEY_IN_USE","message":"busy"}}"#;
+    let created = r#"{"status":"success","data":{"id":"x6"},"error":null}"#;
+    // A hang-up after sending, a timeout, the first try still in progress,
+    // then the reply.
+    let (url, seen) = fake_server(vec![(0, ""), (1, ""), (409, in_use), (201, created)]).await;
+    let client = Client::new(&url, "t")
+        .unwrap()
+        .with_http_client(
+            reqwest::Client::builder()
+                .timeout(Duration::from_millis(300))
+                .build()
+                .unwrap(),
+        )
+        .with_retry_policy(RetryPolicy {
+            attempts: 4,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(20),
+        });
+    let body = serde_json::json!({"name": "b"});
+    let data: serde_json::Value = create_with_idempotency_key(&client, "things", "k-6", &body)
+        .await
+        .unwrap();
+    assert_eq!(data["id"], "x6");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 4);
+    for (key, sent) in seen.iter() {
+        assert_eq!(key, "k-6");
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(sent).unwrap(),
+            body
+        );
+    }
+}
+
+#[tokio::test]
 async fn waits_for_a_clone_with_progress() {
     let server = Server::start();
     let client = server.client();
@@ -374,11 +429,15 @@ async fn waits_for_a_clone_with_progress() {
         .await
         .unwrap();
     let copy = unique("copy");
-    let op =
-        virtual_machines_api::vm_clone(client.config(), &name, VmCloneRequest::new(copy.clone()), None)
-            .await
-            .unwrap()
-            .data;
+    let op = virtual_machines_api::vm_clone(
+        client.config(),
+        &name,
+        VmCloneRequest::new(copy.clone()),
+        None,
+    )
+    .await
+    .unwrap()
+    .data;
 
     let mut seen = Vec::new();
     let done = wait_for_operation(&client, &op.id, Duration::from_secs(60), |op| {

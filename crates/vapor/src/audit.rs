@@ -4,13 +4,15 @@
 //! (`vapor_core::audit`). Requests without a valid token are not recorded.
 //!
 //! Each entry names the operation (`operationId`) whose path the request
-//! matches, read from the spec the service was built from, and the target: the
-//! first path parameter of that path (the VM, pool, network, ISO, ...). The
-//! match is made here, from the spec, rather than taken from the router,
-//! because the generated router sits behind a fallback and its matched route
-//! is not visible to middleware.
+//! matches, read from the spec the service was built from
+//! ([`crate::spec_ops`]), and the target: the first path parameter of that
+//! path (the VM, pool, network, ISO, ...).
+//!
+//! The middleware sits outside the token gate and the `Idempotency-Key`
+//! middleware ([`crate::idempotency`]), so a replayed reply and a refused
+//! key (409, 422) are recorded like any other answer, with their status.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -19,98 +21,7 @@ use vapor_core::app::Vapor;
 use vapor_core::audit::{is_recorded, NewAuditEntry};
 use vapor_core::auth::Principal;
 
-/// The API's prefix: the spec's `servers` URL.
-const PREFIX: &str = "/api/v1";
-
-/// One operation of the spec.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct SpecOperation {
-    method: String,
-    /// The full path template, e.g. `/api/v1/virtualization/networks/{name}`.
-    route: String,
-    id: String,
-}
-
-impl SpecOperation {
-    /// Whether `path` fits the template: the same number of segments, each
-    /// literal one equal, each `{parameter}` non-empty.
-    fn matches(&self, path: &str) -> bool {
-        let (mut route, mut path) = (self.route.split('/'), path.split('/'));
-        loop {
-            match (route.next(), path.next()) {
-                (None, None) => return true,
-                (Some(r), Some(p)) if r.starts_with('{') => {
-                    if p.is_empty() {
-                        return false;
-                    }
-                }
-                (Some(r), Some(p)) if r == p => {}
-                _ => return false,
-            }
-        }
-    }
-
-    fn literal_segments(&self) -> usize {
-        self.route
-            .split('/')
-            .filter(|s| !s.starts_with('{'))
-            .count()
-    }
-}
-
-fn operations() -> &'static [SpecOperation] {
-    static OPS: OnceLock<Vec<SpecOperation>> = OnceLock::new();
-    OPS.get_or_init(|| operations_in(crate::api_spec::SPEC_YAML))
-}
-
-/// The operation a request is for: of the operations with its method whose
-/// path fits, the one with the most literal segments, as the router chooses
-/// (`.../virtualmachines/create-enhanced` over `.../virtualmachines/{id}`).
-fn operation_for(method: &str, path: &str) -> Option<&'static SpecOperation> {
-    operations()
-        .iter()
-        .filter(|op| op.method == method && op.matches(path))
-        .max_by_key(|op| op.literal_segments())
-}
-
-/// The `operationId` of the spec's operation a request is for, if any (also
-/// the label of the request metrics, [`crate::prometheus`]).
-pub(crate) fn operation_id(method: &str, path: &str) -> Option<&'static str> {
-    operation_for(method, path).map(|op| op.id.as_str())
-}
-
-/// Reads the operations of an OpenAPI document written as `spec/vapor.yaml`
-/// is: paths indented by two spaces, methods by four, `operationId` by six.
-fn operations_in(spec: &str) -> Vec<SpecOperation> {
-    let mut ops = Vec::new();
-    let mut in_paths = false;
-    let mut path: Option<&str> = None;
-    let mut method: Option<String> = None;
-    for line in spec.lines() {
-        if !line.starts_with(' ') && !line.trim().is_empty() {
-            in_paths = line.trim_end() == "paths:";
-            continue;
-        }
-        if !in_paths {
-            continue;
-        }
-        if let Some(p) = line.strip_prefix("  /").and_then(|l| l.strip_suffix(':')) {
-            path = Some(p);
-            method = None;
-        } else if let Some(m) = line.strip_prefix("    ").and_then(|l| l.strip_suffix(':')) {
-            method = Some(m.to_ascii_uppercase());
-        } else if let Some(id) = line.trim_start().strip_prefix("operationId:") {
-            if let (Some(p), Some(m)) = (path, method.take()) {
-                ops.push(SpecOperation {
-                    method: m,
-                    route: format!("{PREFIX}/{p}"),
-                    id: id.trim().to_owned(),
-                });
-            }
-        }
-    }
-    ops
-}
+use crate::spec_ops::operation_for;
 
 /// The request path's value of the route's first `{parameter}`.
 fn first_parameter(route: &str, path: &str) -> Option<String> {
@@ -156,32 +67,6 @@ pub async fn record(State(app): State<Arc<Vapor>>, request: Request, next: Next)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_operation_of_the_spec_is_known() {
-        assert_eq!(
-            operations().len(),
-            crate::api_spec::SPEC_YAML.matches("operationId:").count()
-        );
-        let id = |method: &str, path: &str| operation_for(method, path).map(|op| op.id.as_str());
-        let vms = "/api/v1/virtualization/virtualmachines";
-        assert_eq!(id("POST", &format!("{vms}/web/action")), Some("vm_action"));
-        assert_eq!(id("POST", vms), Some("vm_create"));
-        assert_eq!(
-            id("POST", &format!("{vms}/create-enhanced")),
-            Some("vm_create_enhanced"),
-            "a literal segment wins over a parameter"
-        );
-        assert_eq!(id("DELETE", &format!("{vms}/web")), Some("vm_delete"));
-        assert_eq!(id("GET", "/api/v1/audit"), Some("audit_list"));
-        assert_eq!(
-            id("DELETE", "/api/v1/virtualization/networks/lan"),
-            Some("network_delete")
-        );
-        assert_eq!(id("DELETE", "/api/v1/virtualization/networks/"), None);
-        assert_eq!(id("POST", "/api/v1/nowhere"), None);
-        assert_eq!(id("PATCH", &format!("{vms}/web")), None);
-    }
 
     #[test]
     fn the_target_is_the_first_path_parameter() {

@@ -12,9 +12,16 @@
 //! the envelope rewriting; the panic guard ([`catch_panics`]: a handler
 //! that panics is answered 500 `INTERNAL_ERROR`); the token gate ([`require_token`]: 401 without a
 //! valid token, 403 outside the token's scope), which runs before any body is
-//! read; the body limits; and the routes (the console WebSocket and the
+//! read; the body limits; `Idempotency-Key` ([`crate::idempotency`]), which
+//! reads the body of a create that carries a key, within the limits, and may
+//! answer from a previous request; and the routes (the console WebSocket and the
 //! Prometheus metrics, else the generated router). The console page's static files
 //! and the API reference page ([`crate::docs_page`]) sit outside the gate.
+//!
+//! Since the audit log and the metrics sit outside `Idempotency-Key`, a
+//! replayed reply and a refused key are recorded and counted like any other
+//! answer; since the token gate sits outside it, a request without a valid
+//! token never reaches it.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,6 +53,7 @@ pub fn router_with_docs(
             VaporApi::new(app.clone()),
         );
     let http_metrics = Arc::new(crate::prometheus::HttpMetrics::default());
+    let idempotency_keys = Arc::new(crate::idempotency::Keys::new(&app, limits.request));
     // The console WebSocket route comes ahead of the generated router, which
     // cannot upgrade connections, and so does the Prometheus route, whose
     // text body and request metrics are this crate's; every other request
@@ -55,6 +63,12 @@ pub fn router_with_docs(
         .fallback_service(generated)
         // Bodies are limited per request by `limit_bodies`, not by one global size.
         .layer(DefaultBodyLimit::disable())
+        // Inside the body limits, so that it never reads more than they allow,
+        // and inside the token gate, whose token name scopes the keys.
+        .layer(middleware::from_fn_with_state(
+            idempotency_keys,
+            crate::idempotency::guard,
+        ))
         .layer(middleware::from_fn_with_state(limits, limit_bodies))
         .layer(middleware::from_fn_with_state(app.clone(), require_token));
     // The console page and its files are the same for everyone and need no
@@ -234,7 +248,12 @@ async fn limit_bodies(State(limits): State<BodyLimits>, request: Request, next: 
 }
 
 pub(crate) fn error_reply(status: StatusCode, message: &str) -> Response {
-    let body = error_envelope(code_for(status), message, Default::default()).to_string();
+    coded_error_reply(status, code_for(status), message)
+}
+
+/// An error reply in the envelope with a code of its own.
+pub(crate) fn coded_error_reply(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = error_envelope(code, message, Default::default()).to_string();
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
@@ -309,7 +328,7 @@ async fn envelope_errors(request: Request, next: Next) -> Response {
 /// the connection. The service keeps serving: state shared between requests
 /// is behind locks that tolerate poisoning, and each request's own state is
 /// dropped with it. The panic's message goes to the log, never to the client.
-async fn catch_panics(request: Request, next: Next) -> Response {
+pub(crate) async fn catch_panics(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     match CatchUnwind(Box::pin(next.run(request))).await {
@@ -331,7 +350,7 @@ async fn catch_panics(request: Request, next: Next) -> Response {
 
 /// A future that turns a panic while it is polled into an `Err` with the
 /// panic's payload.
-struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+pub(crate) struct CatchUnwind<F>(pub(crate) std::pin::Pin<Box<F>>);
 
 impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
     type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;

@@ -13,8 +13,10 @@ mod console_ws;
 mod disabled;
 mod docs_page;
 pub mod http;
+mod idempotency;
 mod page_reply;
 mod prometheus;
+mod spec_ops;
 
 use std::sync::Arc;
 
@@ -97,6 +99,8 @@ pub async fn serve(config: Config) -> Result<()> {
     }
     let hypervisor = connect_backend(&config)?;
     let app = build(&config, hypervisor)?;
+    idempotency::clear_interrupted(app.db())
+        .context("clearing the idempotency keys a previous run left in progress")?;
     app.start_background_tasks();
     let router = http::router_with_docs(
         app.clone(),

@@ -145,7 +145,7 @@ pub async fn record(
     request: Request,
     next: Next,
 ) -> Response {
-    let operation = crate::audit::operation_id(request.method().as_str(), request.uri().path())
+    let operation = crate::spec_ops::operation_id(request.method().as_str(), request.uri().path())
         .unwrap_or(OTHER);
     let started = Instant::now();
     let response = next.run(request).await;

@@ -217,8 +217,9 @@ impl Vapor {
     /// Announces in the journal a volume this create is about to make, once
     /// it is sure no volume of that name exists, so that the clean-up after
     /// a crash can never remove a volume it did not make.
+    /// (A pool that does not exist yet holds no such volume either: it is
+    /// made with the volume.)
     async fn intend_volume(&self, made: &mut Made, pool: &str, name: &str) -> Result<()> {
-        self.ensure_pool(pool).await?;
         let (pool_name, volume_name) = (pool.to_owned(), name.to_owned());
         match self
             .blocking(move |hv| hv.lookup_volume(&pool_name, &volume_name))

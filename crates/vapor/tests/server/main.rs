@@ -6,5 +6,6 @@ mod cli;
 mod common;
 mod create_restart;
 mod database_errors;
+mod idempotency;
 mod iso_restart;
 mod libvirtd_restart;
