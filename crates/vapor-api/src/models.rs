@@ -23037,6 +23037,11 @@ pub struct VmCloneRequest {
     #[validate(length(max = 64), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_pool: Option<String>,
+
+    /// `true` (the default): each writable disk is copied in full, and the clone owns its copies. `false` (a linked clone, whose disks would be overlays on the source's) is refused with 422 `LINKED_CLONE_UNSUPPORTED`: an overlay is only sound on a base that never changes, and Vapor has no read-only base images to make them on.
+    #[serde(rename = "full_clone")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_clone: Option<bool>,
 }
 
 lazy_static::lazy_static! {
@@ -23049,6 +23054,7 @@ impl VmCloneRequest {
         VmCloneRequest {
             name,
             storage_pool: None,
+            full_clone: Some(true),
         }
     }
 }
@@ -23064,6 +23070,9 @@ impl std::fmt::Display for VmCloneRequest {
             self.storage_pool.as_ref().map(|storage_pool| {
                 ["storage_pool".to_string(), storage_pool.to_string()].join(",")
             }),
+            self.full_clone
+                .as_ref()
+                .map(|full_clone| ["full_clone".to_string(), full_clone.to_string()].join(",")),
         ];
 
         write!(
@@ -23087,6 +23096,7 @@ impl std::str::FromStr for VmCloneRequest {
         struct IntermediateRep {
             pub name: Vec<String>,
             pub storage_pool: Vec<String>,
+            pub full_clone: Vec<bool>,
         }
 
         let mut intermediate_rep = IntermediateRep::default();
@@ -23116,6 +23126,10 @@ impl std::str::FromStr for VmCloneRequest {
                     "storage_pool" => intermediate_rep.storage_pool.push(
                         <String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
                     ),
+                    #[allow(clippy::redundant_clone)]
+                    "full_clone" => intermediate_rep.full_clone.push(
+                        <bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?,
+                    ),
                     _ => {
                         return std::result::Result::Err(
                             "Unexpected key while parsing VmCloneRequest".to_string(),
@@ -23136,6 +23150,7 @@ impl std::str::FromStr for VmCloneRequest {
                 .next()
                 .ok_or_else(|| "name missing in VmCloneRequest".to_string())?,
             storage_pool: intermediate_rep.storage_pool.into_iter().next(),
+            full_clone: intermediate_rep.full_clone.into_iter().next(),
         })
     }
 }

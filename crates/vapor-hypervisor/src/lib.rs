@@ -90,6 +90,18 @@ pub trait Hypervisor:
     /// Marks a persistent domain to start with the host.
     fn set_autostart(&self, uuid: &str, autostart: bool) -> Result<()>;
 
+    /// Gives the shut-off domain `target_uuid` a copy of the UEFI variable
+    /// store (NVRAM) of `source_uuid`, replacing any it has, so that a clone
+    /// keeps its source's boot entries and enrolled keys. `Ok(false)` when
+    /// the source has none (a BIOS domain, or a UEFI one that never started:
+    /// the target then gets a fresh store from the firmware's template at its
+    /// first start, as the source did). Backends that keep no firmware
+    /// variables keep this default, `Ok(false)`.
+    fn copy_nvram(&self, source_uuid: &str, target_uuid: &str) -> Result<bool> {
+        let _ = (source_uuid, target_uuid);
+        Ok(false)
+    }
+
     /// The network interfaces and addresses of a running domain's guest,
     /// asked of its guest agent (`org.qemu.guest_agent.0`). `OperationInvalid`
     /// when the domain is not running; `Unavailable` when no agent answers.

@@ -384,6 +384,46 @@ impl Hypervisor for LibvirtHypervisor {
         })
     }
 
+    /// Copies the file named by the source's XML (see `xml::nvram_path`)
+    /// over the target's, through a temporary file in the same directory
+    /// renamed into place, readable by root only as libvirt makes them.
+    /// The files are the host's own: this works where libvirtd runs on the
+    /// same host (every local QEMU URI).
+    fn copy_nvram(&self, source_uuid: &str, target_uuid: &str) -> Result<bool, HypervisorError> {
+        let default_dir = (self.uri() == "qemu:///system").then_some(QEMU_SYSTEM_NVRAM_DIR);
+        let (source_xml, target_xml, target_active) = self.conn.call(|c| {
+            let source = domain_by_uuid(c, source_uuid)?;
+            let target = domain_by_uuid(c, target_uuid)?;
+            Ok((
+                source.xml_desc(sys::VIR_DOMAIN_XML_INACTIVE)?,
+                target.xml_desc(sys::VIR_DOMAIN_XML_INACTIVE)?,
+                target.is_active()?,
+            ))
+        })?;
+        let Some(from) = xml::nvram_path(&source_xml, default_dir)? else {
+            return Ok(false);
+        };
+        if !std::path::Path::new(&from).exists() {
+            return Ok(false);
+        }
+        if target_active {
+            return Err(HypervisorError::new(
+                HypervisorErrorKind::OperationInvalid,
+                "the target domain runs; its NVRAM can only be replaced while it is shut off",
+            ));
+        }
+        let to = xml::nvram_path(&target_xml, default_dir)?.ok_or_else(|| {
+            HypervisorError::new(
+                HypervisorErrorKind::InvalidArgument,
+                "the target domain has no UEFI firmware, so no NVRAM to copy into",
+            )
+        })?;
+        copy_file_atomically(&from, &to).map_err(|e| {
+            HypervisorError::failed(format!("cannot copy the NVRAM {from} to {to}: {e}"))
+        })?;
+        Ok(true)
+    }
+
     /// `virDomainInterfaceAddresses` with the agent as source. libvirt's
     /// "agent not connected" (`VIR_ERR_AGENT_UNRESPONSIVE`) and "agent not
     /// configured" (no channel) are `Unavailable`.
@@ -431,6 +471,34 @@ fn version_string(v: u32) -> String {
 }
 
 /// The domain with this UUID; `NotFound` also when `uuid` is not a UUID.
+/// Where libvirt's system QEMU driver keeps the UEFI variable stores it
+/// makes from the firmware's template.
+const QEMU_SYSTEM_NVRAM_DIR: &str = "/var/lib/libvirt/qemu/nvram";
+
+/// Copies `from` to `to` through `to.vapor-tmp` (mode 0600), synced and
+/// renamed into place, so that `to` is never half-written.
+fn copy_file_atomically(from: &str, to: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = format!("{to}.vapor-tmp");
+    let result = (|| {
+        let data = std::fs::read(from)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(&data)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, to)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 fn domain_by_uuid<'a>(c: &Conn<'a>, uuid: &str) -> Result<Dom<'a>> {
     let parsed = Uuid::parse_str(uuid)
         .map_err(|_| HypervisorError::not_found(format!("no domain with uuid '{uuid}'")))?;

@@ -17,6 +17,9 @@ pub struct VmCloneRequest {
     pub name: String,
     #[serde(rename = "storage_pool", skip_serializing_if = "Option::is_none")]
     pub storage_pool: Option<String>,
+    /// `true` (the default): each writable disk is copied in full, and the clone owns its copies. `false` (a linked clone, whose disks would be overlays on the source's) is refused with 422 `LINKED_CLONE_UNSUPPORTED`: an overlay is only sound on a base that never changes, and Vapor has no read-only base images to make them on.
+    #[serde(rename = "full_clone", skip_serializing_if = "Option::is_none")]
+    pub full_clone: Option<bool>,
 }
 
 impl VmCloneRequest {
@@ -24,6 +27,7 @@ impl VmCloneRequest {
         VmCloneRequest {
             name,
             storage_pool: None,
+            full_clone: None,
         }
     }
 }

@@ -225,7 +225,12 @@ impl VirtualMachines<Error> for VaporApi {
     ) -> Result<VmCloneResponse, Error> {
         let op = self
             .app
-            .clone_vm(&path.id, &body.name, body.storage_pool.as_deref())
+            .clone_vm(
+                &path.id,
+                &body.name,
+                body.storage_pool.as_deref(),
+                body.full_clone.unwrap_or(true),
+            )
             .await?;
         let (status, error) = success();
         Ok(VmCloneResponse::Status202_CloningStarted(

@@ -5,19 +5,30 @@ use vapor_hypervisor::{DiskBus, DiskCache, Domain, Firmware, GraphicsKind, Inter
 use super::vm_create::{DiskRequest, DiskSource, Maximums, VmCreateEnhanced};
 use super::{GraphicsRequest, NicRequest, Vapor};
 use crate::db::OperationRow;
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::operations::OperationFailure;
 
 impl Vapor {
     /// Starts cloning `id` into a new VM `name`; the operation ends when the
-    /// copies are made and the clone is defined. The source must be shut off,
-    /// so that its disks are consistent, and stays locked until the copy ends.
+    /// copies are made, the clone is defined and has a copy of the source's
+    /// UEFI variables (if it has any). The source must be shut off, so that
+    /// its disks are consistent, and stays locked until the copy ends.
+    /// Linked clones (`full_clone: false`) are refused.
     pub async fn clone_vm(
         self: &std::sync::Arc<Self>,
         id: &str,
         name: &str,
         storage_pool: Option<&str>,
+        full_clone: bool,
     ) -> Result<OperationRow> {
+        if !full_clone {
+            return Err(Error::refused(
+                Refusal::Unsupported,
+                "LINKED_CLONE_UNSUPPORTED",
+                "linked clones are not offered: an overlay disk is only sound on a base image that \
+                 never changes, and Vapor keeps no read-only base images; clone with full_clone: true",
+            ));
+        }
         let source = self.get_vm(id).await?;
         let guard = self.locks.try_acquire("vm", &source.uuid)?;
         if source.state.is_active() {
@@ -51,18 +62,48 @@ impl Vapor {
         }
         let app = self.clone();
         let target = source.uuid.clone();
+        let source_uuid = source.uuid.clone();
         self.operations.spawn(
             "vm_clone",
             &target,
             "copying disks",
             move |_handle| async move {
                 let _guard = guard;
-                app.create_vm_with_maximums(request, maximums)
+                let clone = app
+                    .create_vm_with_maximums(request, maximums)
                     .await
-                    .map(|_| ())
+                    .map_err(OperationFailure::from)?;
+                app.copy_nvram_or_undo(&source_uuid, &clone)
+                    .await
                     .map_err(OperationFailure::from)
             },
         )
+    }
+
+    /// Gives the new clone the source's UEFI variables. If that fails, the
+    /// clone is deleted with its disks, so that the operation fails whole.
+    async fn copy_nvram_or_undo(&self, source_uuid: &str, clone: &Domain) -> Result<()> {
+        let (from, to) = (source_uuid.to_owned(), clone.uuid.clone());
+        match self.blocking(move |hv| hv.copy_nvram(&from, &to)).await {
+            Ok(copied) => {
+                if copied {
+                    tracing::info!(vm = %clone.name, "copied the source's UEFI variables");
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let err = Error::from_hypervisor(
+                    "copying the source's UEFI variables (NVRAM)",
+                    "virtual machine",
+                    &clone.name,
+                    e,
+                );
+                if let Err(undo) = self.delete_vm(&clone.uuid, true, None).await {
+                    tracing::error!(vm = %clone.name, error = %undo, "could not delete a clone whose NVRAM copy failed");
+                }
+                Err(err)
+            }
+        }
     }
 
     /// The pool holding the source's first disk that is a volume.

@@ -159,6 +159,35 @@ pub(crate) fn parse<'a>(xml: &'a str, root: &str) -> Result<Document<'a>, Hyperv
     Ok(doc)
 }
 
+/// Where a domain's UEFI variable store is, from its XML: the `<os><nvram>`
+/// path when the XML names one; for UEFI firmware that libvirt selects when
+/// the domain starts (`<os firmware='efi'>` or a pflash loader without an
+/// `<nvram>` path), `default_dir/<name>_VARS.fd`, where libvirt's QEMU
+/// driver puts it. `None` for BIOS domains.
+pub(crate) fn nvram_path(
+    domain_xml: &str,
+    default_dir: Option<&str>,
+) -> Result<Option<String>, HypervisorError> {
+    let doc = parse(domain_xml, "domain")?;
+    let root = doc.root_element();
+    let Some(os) = child(root, "os") else {
+        return Ok(None);
+    };
+    if let Some(path) = child_text(os, "nvram")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        return Ok(Some(path.to_owned()));
+    }
+    let uefi = os.attribute("firmware") == Some("efi")
+        || child(os, "loader").is_some_and(|l| l.attribute("type") == Some("pflash"));
+    let name = child_text(root, "name").unwrap_or_default();
+    Ok(match default_dir {
+        Some(dir) if uefi && !name.is_empty() => Some(format!("{dir}/{name}_VARS.fd")),
+        _ => None,
+    })
+}
+
 /// The first child element named `name` (no namespace).
 pub(crate) fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     node.children().find(|n| {
@@ -174,6 +203,26 @@ pub(crate) fn child_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nvram_paths() {
+        let dir = Some("/var/lib/libvirt/qemu/nvram");
+        let auto = "<domain><name>web</name><os firmware='efi'><type>hvm</type></os></domain>";
+        assert_eq!(
+            nvram_path(auto, dir).unwrap().as_deref(),
+            Some("/var/lib/libvirt/qemu/nvram/web_VARS.fd")
+        );
+        assert_eq!(nvram_path(auto, None).unwrap(), None);
+        let named = "<domain><name>web</name><os><loader type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>\
+                     <nvram template='/usr/share/OVMF/OVMF_VARS.fd'>/srv/web.fd</nvram></os></domain>";
+        assert_eq!(
+            nvram_path(named, dir).unwrap().as_deref(),
+            Some("/srv/web.fd")
+        );
+        let bios = "<domain><name>web</name><os><type>hvm</type></os></domain>";
+        assert_eq!(nvram_path(bios, dir).unwrap(), None);
+        assert!(nvram_path("<network/>", dir).is_err());
+    }
 
     #[test]
     fn values_are_escaped_and_checked() {
