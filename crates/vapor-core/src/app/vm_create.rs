@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use vapor_hypervisor::{
     is_safe_volume_name, BootDevice, DiskBus, DiskCache, DiskDevice, DiskFormat, DiskSpec, Domain,
     DomainSpec, Firmware, GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind,
-    InterfaceSpec, VaporMetadata, VolumeSpec,
+    InterfaceSpec, PciHostdev, VaporMetadata, VolumeSpec,
 };
 
 use super::vm::{
@@ -126,18 +126,7 @@ impl Vapor {
         }
         validate(&req)?;
         validate_maximums(&req, maximums)?;
-        if !req.pci_devices.is_empty() {
-            if !host_has_iommu() {
-                return Err(Error::refused(
-                    Refusal::Unsupported,
-                    "IOMMU_UNAVAILABLE",
-                    "this host has no IOMMU, so PCI devices cannot be passed through",
-                ));
-            }
-            return Err(Error::NotImplemented {
-                operation: "PCI passthrough at create time",
-            });
-        }
+        let hostdevs = self.create_time_hostdevs(&req.pci_devices).await?;
         let _guard = self.locks.try_acquire("vm-name", &req.name)?;
         let name = req.name.clone();
         match self.blocking(move |hv| hv.lookup_domain(&name)).await {
@@ -179,7 +168,15 @@ impl Vapor {
         };
         self.db.save_creation(&made.journal)?;
         match self
-            .build_and_define(&req, maximums, domain_type, arch, &existing_macs, &mut made)
+            .build_and_define(
+                &req,
+                maximums,
+                domain_type,
+                arch,
+                &existing_macs,
+                &hostdevs,
+                &mut made,
+            )
             .await
         {
             Ok(domain) => {
@@ -203,6 +200,60 @@ impl Vapor {
                 Err(err)
             }
         }
+    }
+
+    /// The host devices a create asks for (`pci_devices`, by node device
+    /// name), checked before anything is made: listed once each, the host
+    /// has an IOMMU (422 `IOMMU_UNAVAILABLE`), each exists (404) and no VM
+    /// has it (409 `DEVICE_IN_USE`). They are assigned as managed devices
+    /// once the domain is defined, as `POST .../pci-devices` would.
+    async fn create_time_hostdevs(&self, ids: &[String]) -> Result<Vec<PciHostdev>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                return Err(Error::invalid(
+                    "pci_devices",
+                    format!("PCI device '{id}' is listed twice"),
+                ));
+            }
+        }
+        let iommu = self
+            .blocking(|hv| hv.host_has_iommu())
+            .await
+            .map_err(|e| Error::from_hypervisor("checking the host's IOMMU", KIND, "*", e))?;
+        if !iommu {
+            return Err(Error::refused(
+                Refusal::Unsupported,
+                "IOMMU_UNAVAILABLE",
+                "this host has no IOMMU (/sys/kernel/iommu_groups is empty), so PCI devices cannot be passed through",
+            ));
+        }
+        let devices = self.list_pci_devices(None).await?;
+        ids.iter()
+            .map(|id| {
+                let device = devices
+                    .iter()
+                    .find(|d| &d.name == id)
+                    .ok_or_else(|| Error::NotFound {
+                        kind: "pci_device",
+                        id: id.clone(),
+                    })?;
+                if let Some(owner) = &device.assigned_to {
+                    return Err(Error::refused(
+                        Refusal::Conflict,
+                        "DEVICE_IN_USE",
+                        format!("PCI device '{id}' is assigned to VM '{owner}'"),
+                    ));
+                }
+                Ok(PciHostdev {
+                    address: device.address,
+                    managed: true,
+                    rom_file: None,
+                })
+            })
+            .collect()
     }
 
     /// Removes a finished create's journal row. A row that cannot be removed
@@ -255,6 +306,7 @@ impl Vapor {
         domain_type: String,
         arch: String,
         existing_macs: &[String],
+        hostdevs: &[PciHostdev],
         made: &mut Made,
     ) -> Result<Domain> {
         let uuid = made.journal.uuid.clone();
@@ -432,6 +484,24 @@ impl Vapor {
                 }
                 return Err(Error::from_hypervisor(
                     "setting the maximum vCPUs and memory",
+                    KIND,
+                    &req.name,
+                    e,
+                ));
+            }
+        }
+        for hostdev in hostdevs {
+            let (uuid, device) = (domain.uuid.clone(), hostdev.clone());
+            if let Err(e) = self
+                .blocking(move |hv| hv.attach_pci_device(&uuid, &device))
+                .await
+            {
+                let uuid = domain.uuid.clone();
+                if let Err(undo) = self.blocking(move |hv| hv.undefine_domain(&uuid)).await {
+                    tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
+                }
+                return Err(Error::from_hypervisor(
+                    format!("assigning PCI device {}", hostdev.address),
                     KIND,
                     &req.name,
                     e,
@@ -736,11 +806,6 @@ fn target_suffix(i: usize) -> String {
     }
 }
 
-fn host_has_iommu() -> bool {
-    std::fs::read_dir("/sys/kernel/iommu_groups")
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false)
-}
 
 /// Maximums at least the current counts, and in range.
 pub(super) fn validate_maximums(req: &VmCreateEnhanced, max: Maximums) -> Result<()> {

@@ -232,3 +232,77 @@ async fn with_an_iommu_devices_are_attached_once_and_detached() {
     // Free again: b can have it.
     app.attach_pci_device("b", req(&gpu.name)).await.unwrap();
 }
+
+/// `pci_devices` at create time, through the application over a mock host
+/// with an IOMMU: the new VM has the devices; a device another VM has, an
+/// unknown one or one listed twice is refused before anything is made.
+#[tokio::test]
+async fn devices_given_at_create_are_assigned_to_the_new_vm() {
+    use std::sync::Arc;
+    use vapor_core::app::{Settings, Vapor, VmCreateEnhanced};
+    use vapor_core::db::Database;
+    use vapor_hypervisor::*;
+    use vapor_mock::MockHypervisor;
+
+    let hv = Arc::new(MockHypervisor::with_pci_devices(
+        MockHypervisor::default_pci_devices(),
+        true,
+    ));
+    let app = Vapor::new(
+        hv.clone(),
+        Arc::new(Database::open_in_memory().unwrap()),
+        Settings::default(),
+    )
+    .unwrap();
+    let devices = app.list_pci_devices(None).await.unwrap();
+    let (first, second) = (devices[0].name.clone(), devices[1].name.clone());
+    let request = |name: &str, pci: &[&str]| VmCreateEnhanced {
+        name: name.into(),
+        memory_mib: 256,
+        vcpus: 1,
+        disks: vec![],
+        iso_path: None,
+        storage_pool: "default".into(),
+        networks: vec![],
+        graphics: Some(vec![]),
+        cloud_init: None,
+        firmware: Firmware::Bios,
+        tpm: false,
+        pci_devices: pci.iter().map(|s| s.to_string()).collect(),
+        autostart: false,
+        labels: Default::default(),
+    };
+    let code = |e: vapor_core::Error| (e.http_status(), e.code());
+
+    let vm = app
+        .create_vm_enhanced(request("gpu-host", &[&first, &second]))
+        .await
+        .unwrap();
+    let listed = app.list_pci_devices(None).await.unwrap();
+    for id in [&first, &second] {
+        let d = listed.iter().find(|d| &d.name == id).unwrap();
+        assert_eq!(d.assigned_to.as_deref(), Some(vm.name.as_str()), "{id}");
+    }
+
+    for (name, pci, expected) in [
+        ("taken", vec![first.as_str()], (409, "DEVICE_IN_USE")),
+        ("unknown", vec!["pci_ffff_ff_1f_7"], (404, "NOT_FOUND")),
+        ("twice", vec![second.as_str(), second.as_str()], (400, "VALIDATION_ERROR")),
+    ] {
+        let err = app
+            .create_vm_enhanced(request(name, &pci))
+            .await
+            .unwrap_err();
+        assert_eq!(code(err), expected, "{name}");
+        assert_eq!(
+            hv.lookup_domain(name).unwrap_err().kind,
+            HypervisorErrorKind::NotFound,
+            "{name}: nothing is made"
+        );
+    }
+    // Deleting the VM frees its devices for another.
+    app.delete_vm("gpu-host", false, None).await.unwrap();
+    app.create_vm_enhanced(request("next", &[&first]))
+        .await
+        .unwrap();
+}
