@@ -215,6 +215,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
          note        TEXT
      );",
     ),
+    (
+        // What a migration made on its destination (volumes and pools, as
+        // JSON), so that a migration interrupted by a restart can remove it.
+        9,
+        "ALTER TABLE migrations ADD COLUMN dest_storage TEXT;",
+    ),
 ];
 
 /// A handle on the database. Statements are short, so one connection behind a

@@ -85,14 +85,23 @@ fn migration_from_row(r: &Row<'_>) -> rusqlite::Result<MigrationRow> {
 }
 
 impl Database {
-    /// Inserts the migration, or replaces the row with its id.
+    /// Inserts the migration, or updates the row with its id. Columns the
+    /// row type does not carry (`dest_storage`) are left as they are.
     pub fn save_migration(&self, m: &MigrationRow) -> Result<()> {
+        let updates = COLUMNS
+            .split(',')
+            .map(str::trim)
+            .filter(|c| *c != "id")
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         self.lock()
             .execute(
                 &format!(
-                    "INSERT OR REPLACE INTO migrations ({COLUMNS}) VALUES \
+                    "INSERT INTO migrations ({COLUMNS}) VALUES \
                      (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                      ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
+                      ?17, ?18, ?19, ?20, ?21, ?22, ?23) \
+                     ON CONFLICT (id) DO UPDATE SET {updates}"
                 ),
                 params![
                     m.id,
@@ -134,6 +143,30 @@ impl Database {
             )
             .map(|_| ())
             .map_err(|e| db_error("save migration", e))
+    }
+
+    /// Records what the migration made on its destination (JSON).
+    pub fn set_migration_dest_storage(&self, id: &str, made: &str) -> Result<()> {
+        self.lock()
+            .execute(
+                "UPDATE migrations SET dest_storage = ?2 WHERE id = ?1",
+                params![id, made],
+            )
+            .map(|_| ())
+            .map_err(|e| db_error("save migration", e))
+    }
+
+    /// What the migration recorded it made on its destination (JSON), if anything.
+    pub fn migration_dest_storage(&self, id: &str) -> Result<Option<String>> {
+        self.lock()
+            .query_row(
+                "SELECT dest_storage FROM migrations WHERE id = ?1",
+                [id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| db_error("read migration", e))
     }
 
     /// The migration with this id.
@@ -245,5 +278,23 @@ mod tests {
         assert_eq!(db.migration("mig-2").unwrap().unwrap(), second);
         assert_eq!(db.unfinished_migration_of(&second.vm_uuid).unwrap(), None);
         assert!(is_terminal(COMPLETED) && !is_terminal(INITIATING));
+    }
+
+    #[test]
+    fn what_was_made_on_the_destination_survives_progress_updates() {
+        let db = Database::open_in_memory().unwrap();
+        let mut m = row("mig-1", "vm", MIGRATING, "2024-01-01T00:00:00.000000Z");
+        db.save_migration(&m).unwrap();
+        assert_eq!(db.migration_dest_storage("mig-1").unwrap(), None);
+        db.set_migration_dest_storage("mig-1", r#"{"volumes":["/p/v.qcow2"],"pools":[]}"#)
+            .unwrap();
+        m.progress = 40.0;
+        db.save_migration(&m).unwrap();
+        assert_eq!(
+            db.migration_dest_storage("mig-1").unwrap().as_deref(),
+            Some(r#"{"volumes":["/p/v.qcow2"],"pools":[]}"#)
+        );
+        assert_eq!(db.migration("mig-1").unwrap().unwrap().progress, 40.0);
+        assert_eq!(db.migration_dest_storage("mig-2").unwrap(), None);
     }
 }

@@ -163,11 +163,25 @@ fn unreachable(uri: &str, e: &HypervisorError) -> Error {
     )
 }
 
-/// Storage made on the destination, removed again unless the migration completes.
-#[derive(Debug, Default)]
+/// Storage made on the destination, removed again unless the migration
+/// completes. Recorded in the migration's row as it is made, so that a
+/// migration interrupted by a restart can remove it too.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct PreparedStorage {
     volumes: Vec<String>,
     pools: Vec<String>,
+}
+
+/// Where an interrupted migration left its VM.
+enum Located {
+    /// A migration job still runs on this host.
+    StillMigrating,
+    /// Running on this host, no migration under way.
+    Here,
+    /// Running on the destination.
+    There,
+    /// Neither: what was seen.
+    Unknown(String),
 }
 
 impl Vapor {
@@ -179,7 +193,7 @@ impl Vapor {
     ) -> Result<MigrationRow> {
         let spec = validate(&req)?;
         let vm = self.get_vm(id).await?;
-        if let Some(running) = self.unfinished_migration(&vm.uuid)? {
+        if let Some(running) = self.unfinished_migration(&vm.uuid).await? {
             return Err(Error::refused(
                 Refusal::Conflict,
                 MIGRATION_IN_PROGRESS,
@@ -332,14 +346,14 @@ impl Vapor {
                 id: id.to_owned(),
             },
         })?;
-        self.settle_interrupted(row)
+        self.settle_interrupted(row).await
     }
 
     /// The VM's migration that has not ended, if any.
-    fn unfinished_migration(&self, vm_uuid: &str) -> Result<Option<MigrationRow>> {
+    async fn unfinished_migration(&self, vm_uuid: &str) -> Result<Option<MigrationRow>> {
         match self.db.unfinished_migration_of(vm_uuid)? {
             Some(row) => {
-                let row = self.settle_interrupted(row)?;
+                let row = self.settle_interrupted(row).await?;
                 Ok((!store::is_terminal(&row.status)).then_some(row))
             }
             None => Ok(None),
@@ -347,8 +361,15 @@ impl Vapor {
     }
 
     /// A migration whose operation has ended without it (a previous Vapor
-    /// process stopped while it ran) is recorded as failed.
-    fn settle_interrupted(&self, mut row: MigrationRow) -> Result<MigrationRow> {
+    /// process stopped while it ran) is settled by looking where the VM is:
+    /// a migration Vapor drove ends with the process that drove it, and
+    /// libvirt abandons it (the VM runs on here); a peer-to-peer one
+    /// (tunnelled) goes on inside libvirt, and may have finished, failed or
+    /// still run. So: a migration job still running on this host leaves the
+    /// record as it is (a later read settles it); the VM running here is
+    /// `failed`; the VM running on the destination is `completed`; anything
+    /// else is `failed`, saying what was seen.
+    async fn settle_interrupted(&self, mut row: MigrationRow) -> Result<MigrationRow> {
         if store::is_terminal(&row.status) {
             return Ok(row);
         }
@@ -360,17 +381,90 @@ impl Vapor {
             Err(Error::NotFound { .. }) => true,
             Err(e) => return Err(e),
         };
-        if op_ended {
-            row.status = store::FAILED.to_owned();
-            row.error_message = Some(
-                "the Vapor service stopped while the migration ran; check on which host the VM is"
-                    .to_owned(),
-            );
-            row.updated_at = now();
-            row.completed_at = Some(row.updated_at.clone());
-            self.db.save_migration(&row)?;
+        if !op_ended {
+            return Ok(row);
         }
+        let outcome = self.locate_interrupted(&row).await;
+        if matches!(outcome, Located::Here) {
+            // The VM runs on here, on its own disks: the copies are garbage.
+            self.remove_recorded_destination_storage(&row).await;
+        }
+        let (status, message) = match outcome {
+            Located::StillMigrating => return Ok(row),
+            Located::Here => (
+                store::FAILED,
+                format!(
+                    "the Vapor service stopped while the migration ran; libvirt abandoned it and the VM still runs on {}",
+                    row.source_host
+                ),
+            ),
+            Located::There => (
+                store::COMPLETED,
+                String::new(),
+            ),
+            Located::Unknown(seen) => (
+                store::FAILED,
+                format!(
+                    "the Vapor service stopped while the migration ran; {seen}; check on which host the VM is"
+                ),
+            ),
+        };
+        row.status = status.to_owned();
+        if status == store::COMPLETED {
+            row.progress = 100.0;
+            row.error_message = None;
+            tracing::info!(migration = %row.id, vm = %row.vm_name, "a migration interrupted by a restart had completed");
+        } else {
+            row.error_message = Some(message);
+            tracing::warn!(migration = %row.id, vm = %row.vm_name, "marked a migration interrupted by a restart as failed");
+        }
+        row.updated_at = now();
+        row.completed_at = Some(row.updated_at.clone());
+        self.db.save_migration(&row)?;
         Ok(row)
+    }
+
+    /// Where the VM of an interrupted migration is now.
+    async fn locate_interrupted(&self, row: &MigrationRow) -> Located {
+        let uuid = row.vm_uuid.clone();
+        let here = self
+            .blocking(move |hv| {
+                let domain = hv.lookup_domain(&uuid)?;
+                let job = if domain.state.is_active() {
+                    hv.migration_job(&uuid)?
+                } else {
+                    None
+                };
+                Ok((domain, job))
+            })
+            .await;
+        match here {
+            Ok((_, Some(_))) => return Located::StillMigrating,
+            Ok((domain, None)) if domain.state.is_active() => return Located::Here,
+            Ok(_) => {}
+            Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+            Err(e) => return Located::Unknown(format!("this host could not be asked: {e}")),
+        }
+        let (uri, uuid) = (row.destination_uri.clone(), row.vm_uuid.clone());
+        let there = self
+            .blocking(move |hv| {
+                let destination = hv.connect_destination(&uri, DESTINATION_TIMEOUT)?;
+                destination.lookup_domain(&uuid)
+            })
+            .await;
+        match there {
+            Ok(domain) if domain.state.is_active() => Located::There,
+            Ok(domain) => Located::Unknown(format!(
+                "the VM is not running here, and is {} on {}",
+                format!("{:?}", domain.state).to_lowercase(),
+                row.dest_host
+            )),
+            Err(e) if e.kind == HypervisorErrorKind::NotFound => Located::Unknown(format!(
+                "the VM is not running here, nor defined on {}",
+                row.dest_host
+            )),
+            Err(e) => Located::Unknown(format!("{} could not be asked: {e}", row.dest_host)),
+        }
     }
 
     /// The operation's work: storage, the migration itself, the record.
@@ -387,7 +481,7 @@ impl Vapor {
         let outcome = async {
             if spec.copy_storage != CopyStorage::None {
                 handle.progress("preparing storage on the destination", None, None, 0.0);
-                self.prepare_destination_storage(&vm, &dest, &mut prepared)
+                self.prepare_destination_storage(&row.id, &vm, &dest, &mut prepared)
                     .await?;
             }
             if handle.is_cancelled() {
@@ -538,6 +632,7 @@ impl Vapor {
     /// in `prepared` as it goes.
     async fn prepare_destination_storage(
         &self,
+        migration_id: &str,
         vm: &Domain,
         dest: &Arc<dyn Hypervisor>,
         prepared: &mut PreparedStorage,
@@ -608,6 +703,7 @@ impl Vapor {
                     let name = pool_name.clone();
                     on(dest, move |hv| hv.create_dir_pool(&name, &dir)).await?;
                     prepared.pools.push(pool_name.clone());
+                    self.record_destination_storage(migration_id, prepared);
                 }
                 Err(e) => return Err(e),
             }
@@ -619,6 +715,7 @@ impl Vapor {
             let name = pool_name.clone();
             let made = on(dest, move |hv| hv.create_volume(&name, &volume_spec)).await?;
             prepared.volumes.push(made.path.clone());
+            self.record_destination_storage(migration_id, prepared);
             if made.path != path {
                 return Err(invalid(format!(
                     "the volume made on the destination is {}, not {path}",
@@ -628,6 +725,53 @@ impl Vapor {
             tracing::info!(vm = %vm.name, path = %path, "created a volume on the destination");
         }
         Ok(())
+    }
+
+    /// Writes `prepared` into the migration's row. A failure is logged: the
+    /// running migration removes what it made itself when it fails; only a
+    /// restart would miss it.
+    fn record_destination_storage(&self, migration_id: &str, prepared: &PreparedStorage) {
+        let recorded = serde_json::to_string(prepared)
+            .map_err(|e| Error::internal("encode the destination storage", e))
+            .and_then(|json| self.db.set_migration_dest_storage(migration_id, &json));
+        if let Err(e) = recorded {
+            tracing::warn!(migration = %migration_id, error = %e, "could not record the storage made on the destination");
+        }
+    }
+
+    /// Removes, after a restart, what an abandoned migration had made on its
+    /// destination. Best effort: what cannot be removed is logged.
+    async fn remove_recorded_destination_storage(&self, row: &MigrationRow) {
+        let prepared: PreparedStorage = match self.db.migration_dest_storage(&row.id) {
+            Ok(Some(json)) => match serde_json::from_str(&json) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(migration = %row.id, error = %e, "unreadable record of the destination's storage");
+                    return;
+                }
+            },
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(migration = %row.id, error = %e, "could not read the destination's storage");
+                return;
+            }
+        };
+        if prepared.volumes.is_empty() && prepared.pools.is_empty() {
+            return;
+        }
+        let uri = row.destination_uri.clone();
+        match self
+            .blocking(move |hv| hv.connect_destination(&uri, DESTINATION_TIMEOUT))
+            .await
+        {
+            Ok(dest) => {
+                self.remove_destination_storage(&dest, &prepared).await;
+                tracing::info!(migration = %row.id, volumes = prepared.volumes.len(), "removed what an abandoned migration had made on its destination");
+            }
+            Err(e) => {
+                tracing::warn!(migration = %row.id, error = %e, "could not reach the destination to remove what an abandoned migration made there");
+            }
+        }
     }
 
     /// Removes what [`Self::prepare_destination_storage`] made. Best effort.

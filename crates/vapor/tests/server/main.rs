@@ -9,3 +9,4 @@ mod database_errors;
 mod idempotency;
 mod iso_restart;
 mod libvirtd_restart;
+mod migration_restart;

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use vapor_conformance::{Backend, Reply, TestServer};
-use vapor_hypervisor::{DomainState, Hypervisor, HypervisorErrorKind, StorageBackend};
+use vapor_hypervisor::{
+    DomainState, Hypervisor, HypervisorErrorKind, MigrationBackend, StorageBackend,
+};
 use vapor_mock::MockHypervisor;
 
 const MIB: i64 = 1024 * 1024;
@@ -403,6 +405,110 @@ async fn cancelling_the_operation_aborts_the_migration() {
     // The first record is still there, under its id.
     let first = status(&server, &name, Some(&mid)).await.expect(200).clone();
     assert_eq!(first["status"], "cancelled");
+}
+
+/// A migration whose service stopped while it ran is settled, at the next
+/// start, by where the VM is. The restart is a second application built on
+/// the same database and backend; the record is put back to `migrating`, as
+/// a process killed before writing the end would have left it.
+#[tokio::test]
+async fn an_interrupted_migration_is_settled_by_where_the_vm_is() {
+    let server = TestServer::start().await;
+    if server.backend != Backend::Mock {
+        return;
+    }
+    let (dst, b) = mock_host(&server);
+    let to = |extra: Value| {
+        let mut body = json!({
+            "destination_host": dst,
+            "destination_uri": format!("qemu+tcp://{dst}/system")
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let db = server.app.db().clone();
+    let reopen = |mid: &str| {
+        let mut row = db.migration(mid).unwrap().unwrap();
+        row.status = "migrating".into();
+        row.completed_at = None;
+        row.error_message = None;
+        db.save_migration(&row).unwrap();
+        vapor::build(&server.config, server.hypervisor.clone()).unwrap()
+    };
+
+    // 1. Still running in the backend: left as it is.
+    let slow = server.name("slow");
+    create_vm(&server, &slow, json!({"memory": 256})).await;
+    start_vm(&server, &slow).await;
+    let m = migrate(&server, &slow, to(json!({"max_bandwidth": 16})))
+        .await
+        .expect(202)
+        .clone();
+    let mid = m["migration_id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status(&server, &slow, Some(&mid)).await.expect(200)["status"] != "migrating" {
+        assert!(Instant::now() < deadline, "never migrating");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let restarted = vapor::build(&server.config, server.hypervisor.clone()).unwrap();
+    let row = restarted.migration_status(&slow, Some(&mid)).await.unwrap();
+    assert_eq!(row.status, "migrating", "a job still runs: {row:?}");
+    // The first application still drives it: abort it in the backend, and
+    // let that application record the end before the record is reopened.
+    let uuid = server.hypervisor.lookup_domain(&slow).unwrap().uuid;
+    server.hypervisor.abort_migration(&uuid).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while db.migration(&mid).unwrap().unwrap().status == "migrating" {
+        assert!(
+            Instant::now() < deadline,
+            "the abort did not end the migration"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // 2. Abandoned: the VM runs here, the migration failed.
+    let row = reopen(&mid)
+        .migration_status(&slow, Some(&mid))
+        .await
+        .unwrap();
+    assert_eq!(row.status, "failed", "{row:?}");
+    let message = row.error_message.unwrap();
+    assert!(message.contains("still runs on"), "{message}");
+    assert!(row.completed_at.is_some());
+    assert_eq!(vm_state(&server, &slow).await, "running");
+
+    // 3. Finished: the VM runs there, the migration completed.
+    let fast = server.name("fast");
+    create_vm(&server, &fast, json!({"memory": 256})).await;
+    start_vm(&server, &fast).await;
+    let m = migrate(&server, &fast, to(json!({})))
+        .await
+        .expect(202)
+        .clone();
+    let mid = m["migration_id"].as_str().unwrap().to_owned();
+    let (_, last) = follow(&server, &fast, &mid, Duration::from_secs(10)).await;
+    assert_eq!(last["status"], "completed");
+    assert!(b.lookup_domain(&fast).is_ok());
+    let row = reopen(&mid)
+        .migration_status(&fast, Some(&mid))
+        .await
+        .unwrap();
+    assert_eq!(row.status, "completed", "{row:?}");
+    assert_eq!(row.error_message, None);
+    assert_eq!(row.progress, 100.0);
+
+    // 4. Neither: gone from here and never arrived there.
+    b.undefine_domain(&b.lookup_domain(&fast).unwrap().uuid)
+        .unwrap();
+    let row = reopen(&mid)
+        .migration_status(&fast, Some(&mid))
+        .await
+        .unwrap();
+    assert_eq!(row.status, "failed", "{row:?}");
+    let message = row.error_message.unwrap();
+    assert!(message.contains("nor defined on"), "{message}");
 }
 
 #[tokio::test]
