@@ -37,7 +37,10 @@ bash scripts/contract-fuzz.sh
 echo "== live migration between two private libvirt hosts (scripts/two-hosts.sh)"
 trap 'bash scripts/two-hosts.sh down' EXIT
 bash scripts/two-hosts.sh up
-VAPOR_TEST_TWO_HOSTS=1 cargo test --locked -p vapor-conformance -p vapor-libvirt --test suite --test libvirt two_hosts
+VAPOR_TEST_TWO_HOSTS=1 cargo test --locked -p vapor-conformance -p vapor-libvirt -p vapor --test suite --test libvirt --test server two_hosts
 
 echo "== benchmark, short mode (reports numbers; fails only on a wrong or failed request)"
 cargo xtask bench --short
+
+echo "== soak: 60 s at 64 connections on list/get (cargo xtask soak)"
+cargo xtask soak

@@ -9,10 +9,14 @@
 //!   table, fails only when a request errors or a reply is wrong.
 //! - `fuzz [--seconds N] [TARGET...]`: builds the libFuzzer targets in `fuzz/`
 //!   and runs each for N seconds (`fuzz.rs`).
+//! - `soak [--seconds N] [--connections C] [--vms V]`: the reliability soak,
+//!   get/list load on `test:///default` for 60 s at 64 connections; fails
+//!   only on a wrong reply or a dead server (`soak.rs`).
 
 mod bench;
 mod codegen;
 mod fuzz;
+mod soak;
 
 use anyhow::{bail, Result};
 
@@ -24,6 +28,11 @@ fn main() -> Result<()> {
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["bench", rest @ ..] => bench::run(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
-        _ => bail!("usage: cargo xtask codegen [--check] | cargo xtask bench [--short]"),
+        ["soak", rest @ ..] => soak::run(rest),
+        _ => bail!(
+            "usage:\n  cargo xtask codegen [--check]\n  cargo xtask bench [--short] [--release|--debug | --vapor PATH]\n  \
+             cargo xtask fuzz [--seconds N] [--build-only] [TARGET...]\n  {}",
+            soak::USAGE
+        ),
     }
 }

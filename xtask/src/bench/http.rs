@@ -1,7 +1,12 @@
 //! A lean HTTP/1.1 client over hyper: one keep-alive connection per
-//! [`Conn`], and the fixed-duration load generator of `GET .../{id}`.
+//! [`Conn`], the fixed-duration load generator of `GET .../{id}` that stops
+//! at the first wrong reply ([`load_get`], the bench), and the one of a
+//! get/list mix that counts wrong replies and goes on ([`load_mixed`], the
+//! soak).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -156,6 +161,185 @@ pub async fn load_get(
     })
 }
 
+/// Checks a list reply; the caller knows what it must hold.
+pub type ListCheck = Arc<dyn Fn(StatusCode, &[u8]) -> Result<()> + Send + Sync>;
+
+/// What [`load_mixed`] sends, and for how long.
+pub struct Mix {
+    /// The VMs `GET .../{id}` cycles over.
+    pub ids: Vec<String>,
+    /// Every `list_every`-th request of a connection is the list.
+    pub list_every: usize,
+    pub check_list: ListCheck,
+    pub connections: usize,
+    /// Sent and checked, but not in the latencies.
+    pub warmup: Duration,
+    /// Measured, after the warm-up.
+    pub duration: Duration,
+    /// Ends the load early when set (the server has died).
+    pub stop: Arc<AtomicBool>,
+}
+
+/// What [`load_mixed`] saw.
+pub struct MixedLoad {
+    /// Latencies of the replies to requests sent after the warm-up, by kind.
+    pub gets: Vec<Duration>,
+    pub lists: Vec<Duration>,
+    /// Wrong replies (status, body), lost connections and timeouts, warm-up
+    /// included, and the first few of their texts.
+    pub errors: Errors,
+    /// From the end of the warm-up to the end of the load: `duration`, or
+    /// less when `stop` ended it early.
+    pub elapsed: Duration,
+    /// The connections, still open, so that the server can be measured
+    /// holding them; dropping them closes them.
+    pub conns: Vec<Conn>,
+}
+
+#[derive(Default)]
+pub struct Errors {
+    pub count: u64,
+    pub first: Vec<String>,
+}
+
+impl Errors {
+    /// How many error texts are kept.
+    pub const KEEP: usize = 5;
+
+    fn note(&mut self, text: String) {
+        self.count += 1;
+        if self.first.len() < Self::KEEP {
+            self.first.push(text);
+        }
+    }
+}
+
+/// A request that has no reply after this long is an error, and its
+/// connection is replaced.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `mix.connections` keep-alive connections, each sending back to back, for
+/// the warm-up and then `mix.duration`: `GET .../{id}` cycling through
+/// `mix.ids` from its own offset, and every `mix.list_every`-th request
+/// the list (staggered across connections). A get must answer 200 with a
+/// JSON envelope of that VM ([`check_get`]), a list must pass
+/// `mix.check_list`. A wrong reply is counted and the connection goes on; a
+/// lost or timed-out connection is counted and reopened (a failed reopen
+/// counts too, and is retried after 100 ms). Errors only end it when a
+/// connection cannot be opened at the start.
+pub async fn load_mixed(addr: SocketAddr, token: &str, mix: Mix) -> Result<MixedLoad> {
+    let start_at = Instant::now() + mix.warmup;
+    let end_at = start_at + mix.duration;
+    let ids = Arc::new(mix.ids);
+    let errors = Arc::new(Mutex::new(Errors::default()));
+    let list_every = mix.list_every.max(1);
+    let mut tasks = Vec::with_capacity(mix.connections);
+    for c in 0..mix.connections {
+        let first = Conn::open(addr, token).await?;
+        let (ids, errors, stop) = (Arc::clone(&ids), Arc::clone(&errors), Arc::clone(&mix.stop));
+        let check_list = Arc::clone(&mix.check_list);
+        let token = token.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let note = |e: String| errors.lock().unwrap().note(e);
+            let (mut gets, mut lists) = (Vec::with_capacity(1 << 14), Vec::new());
+            let mut conn = Some(first);
+            let mut i = c * ids.len() / mix.connections;
+            let mut n = c;
+            loop {
+                let sent = Instant::now();
+                if sent >= end_at || stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Some(open) = conn.as_mut() else {
+                    match Conn::open(addr, &token).await {
+                        Ok(fresh) => conn = Some(fresh),
+                        Err(e) => {
+                            note(format!("reopening a connection: {e:#}"));
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                    continue;
+                };
+                let list = n % list_every == list_every - 1;
+                n += 1;
+                let (path, id) = if list {
+                    (super::VMS.to_owned(), None)
+                } else {
+                    let id = &ids[i % ids.len()];
+                    i += 1;
+                    (format!("{}/{id}", super::VMS), Some(id))
+                };
+                let reply =
+                    tokio::time::timeout(REQUEST_TIMEOUT, open.send(Method::GET, &path, None))
+                        .await;
+                let took = sent.elapsed();
+                let checked = match reply {
+                    Err(_) => {
+                        conn = None;
+                        note(format!("GET {path}: no reply within {REQUEST_TIMEOUT:?}"));
+                        continue;
+                    }
+                    Ok(Err(e)) => {
+                        conn = None;
+                        note(format!("{e:#}"));
+                        continue;
+                    }
+                    Ok(Ok((status, body))) => match id {
+                        Some(id) => check_get(status, &body, id),
+                        None => check_list(status, &body),
+                    },
+                };
+                match checked {
+                    Err(e) => note(format!("{e:#}")),
+                    Ok(()) if sent >= start_at => {
+                        let kind = if list { &mut lists } else { &mut gets };
+                        kind.push(took);
+                    }
+                    Ok(()) => {}
+                }
+            }
+            (gets, lists, conn)
+        }));
+    }
+    let (mut gets, mut lists, mut conns) = (Vec::new(), Vec::new(), Vec::new());
+    for t in tasks {
+        let (g, l, c) = t.await.map_err(|e| anyhow!("load task: {e}"))?;
+        gets.extend(g);
+        lists.extend(l);
+        conns.extend(c);
+    }
+    let elapsed = Instant::now()
+        .min(end_at)
+        .saturating_duration_since(start_at);
+    let errors = std::mem::take(&mut *errors.lock().unwrap());
+    Ok(MixedLoad {
+        gets,
+        lists,
+        errors,
+        elapsed,
+        conns,
+    })
+}
+
+/// Checks a `GET .../virtualmachines/{id}` reply: 200, and a JSON envelope
+/// (`status` "success") whose `data` is the VM `id`.
+pub fn check_get(status: StatusCode, body: &[u8], id: &str) -> Result<()> {
+    let path = format!("{}/{id}", super::VMS);
+    let excerpt = || String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
+    if status != StatusCode::OK {
+        bail!("GET {path} answered {status}: {}", excerpt());
+    }
+    let v: serde_json::Value = serde_json::from_slice(body)
+        .with_context(|| format!("GET {path}: not JSON: {}", excerpt()))?;
+    if v["status"] != "success" || v["data"]["uuid"] != id || !v["data"]["name"].is_string() {
+        bail!(
+            "GET {path}: not a success envelope of that VM: {}",
+            excerpt()
+        );
+    }
+    Ok(())
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -181,5 +365,43 @@ pub fn wait_healthy(addr: SocketAddr, deadline: Duration) -> Result<Instant> {
             bail!("GET /api/v1/health did not answer 200 within {deadline:?}");
         }
         std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0b5e3f6c-4d2a-4c1e-9f7a-2d8b6c1a9e01";
+
+    #[test]
+    fn a_get_reply_must_be_a_success_envelope_of_the_vm() {
+        let good =
+            format!(r#"{{"status":"success","data":{{"uuid":"{ID}","name":"a"}},"error":null}}"#);
+        check_get(StatusCode::OK, good.as_bytes(), ID).unwrap();
+
+        let other = good.replace("0b5e", "1b5e");
+        let failed =
+            format!(r#"{{"status":"error","data":{{"uuid":"{ID}","name":"a"}},"error":null}}"#);
+        for (status, body, says) in [
+            (StatusCode::NOT_FOUND, good.as_str(), "answered 404"),
+            (StatusCode::OK, &good[..good.len() - 1], "not JSON"),
+            (StatusCode::OK, other.as_str(), "not a success envelope"),
+            (StatusCode::OK, failed.as_str(), "not a success envelope"),
+        ] {
+            let e = check_get(status, body.as_bytes(), ID).unwrap_err();
+            assert!(format!("{e:#}").contains(says), "{e:#}");
+        }
+    }
+
+    #[test]
+    fn errors_are_all_counted_and_the_first_few_kept() {
+        let mut e = Errors::default();
+        for i in 0..Errors::KEEP + 3 {
+            e.note(format!("e{i}"));
+        }
+        assert_eq!(e.count, Errors::KEEP as u64 + 3);
+        assert_eq!(e.first.len(), Errors::KEEP);
+        assert_eq!(e.first[0], "e0");
     }
 }

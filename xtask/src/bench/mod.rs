@@ -17,8 +17,8 @@
 
 mod direct;
 mod disks;
-mod http;
-mod server;
+pub(crate) mod http;
+pub(crate) mod server;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -35,10 +35,10 @@ use virt::connect::Connect;
 use http::Conn;
 use server::{Server, ServerConfig};
 
-const VMS: &str = "/api/v1/virtualization/virtualmachines";
+pub(crate) const VMS: &str = "/api/v1/virtualization/virtualmachines";
 const SWEEP_PREFIX: &str = "vapor-bench-";
 const QEMU: &str = "qemu:///system";
-const TEST: &str = "test:///default";
+pub(crate) const TEST: &str = "test:///default";
 const MIB: f64 = 1024.0 * 1024.0;
 
 struct Opts {
@@ -102,9 +102,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     }
     opts.release = release_flag.unwrap_or(!opts.short);
     let root = workspace_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let target = target_dir(&root);
 
     if !opts.short && !in_release {
         // The load generator and the JSON checks in a release build.
@@ -118,18 +116,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         return Ok(());
     }
 
-    let (bin, profile) = match vapor_bin {
-        Some(path) => (path, "given"),
-        None => {
-            let profile = if opts.release { "release" } else { "debug" };
-            let mut build = vec!["build", "-p", "vapor"];
-            if opts.release {
-                build.push("--release");
-            }
-            cargo(&root, &build)?;
-            (target.join(profile).join("vapor"), profile)
-        }
-    };
+    let (bin, profile) = vapor_binary(vapor_bin, opts.release)?;
 
     // Errors are reported through Results; libvirt need not print them too.
     virt::error::clear_error_callback();
@@ -446,7 +433,7 @@ fn server_pid(server: &Server) -> u32 {
 
 /// Creates `<prefix>vm-<i>` for every i of `range` through the API (64 MiB,
 /// 1 vCPU, no disk), over 4 connections; appends their UUIDs.
-async fn create_vms(
+pub(crate) async fn create_vms(
     addr: SocketAddr,
     token: &str,
     prefix: &str,
@@ -502,7 +489,7 @@ async fn first_list(server: &Server, prefix: &str, expect: usize) -> Result<Dura
 /// Checks a list reply: 200, and exactly `expect` VMs named `prefix...`
 /// (the cheap count of `"name":"<prefix>` always; with `full`, the JSON's
 /// `count` and `total` agree with its `vms`).
-fn check_list(
+pub(crate) fn check_list(
     status: StatusCode,
     body: &[u8],
     prefix: &str,
@@ -518,7 +505,7 @@ fn check_list(
     let needle = format!("\"name\":\"{prefix}vm-");
     let seen = count(body, needle.as_bytes());
     if seen != expect {
-        bail!("GET {VMS} listed {seen} of the bench's VMs, not {expect}");
+        bail!("GET {VMS} listed {seen} of the run's VMs, not {expect}");
     }
     if full {
         let v: serde_json::Value = serde_json::from_slice(body)?;
@@ -710,7 +697,7 @@ fn rss_split(pid: u32) -> String {
     }
 }
 
-fn percentile(times: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(times: &[Duration], p: f64) -> Duration {
     if times.is_empty() {
         return Duration::ZERO;
     }
@@ -728,11 +715,11 @@ fn ms1(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn ms2(d: Duration) -> String {
+pub(crate) fn ms2(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn mib(kib: u64) -> String {
+pub(crate) fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
@@ -750,6 +737,33 @@ fn workspace_root() -> PathBuf {
         .parent()
         .unwrap()
         .to_owned()
+}
+
+/// `$CARGO_TARGET_DIR`, or the workspace's `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// The `vapor` binary to run and what it is ("given", "debug", "release"):
+/// `given`, or the workspace's, built first with `cargo build -p vapor
+/// [--release]` (a no-op when it is up to date).
+pub(crate) fn vapor_binary(
+    given: Option<PathBuf>,
+    release: bool,
+) -> Result<(PathBuf, &'static str)> {
+    if let Some(path) = given {
+        return Ok((path, "given"));
+    }
+    let root = workspace_root();
+    let profile = if release { "release" } else { "debug" };
+    let mut build = vec!["build", "-p", "vapor"];
+    if release {
+        build.push("--release");
+    }
+    cargo(&root, &build)?;
+    Ok((target_dir(&root).join(profile).join("vapor"), profile))
 }
 
 fn cargo(root: &Path, args: &[&str]) -> Result<()> {

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -116,6 +116,34 @@ impl Server {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// The exit status when the process has ended, without waiting.
+    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>> {
+        Ok(self.child.try_wait()?)
+    }
+
+    /// SIGTERM, then waits up to `grace` for the process to end (it finishes
+    /// the requests in flight), then SIGKILL. Returns its exit status and
+    /// whether it ended within `grace`.
+    pub fn stop(&mut self, grace: Duration) -> Result<(ExitStatus, bool)> {
+        if let Some(status) = self.child.try_wait()? {
+            return Ok((status, true));
+        }
+        // SAFETY: kill(2) on our own child, which has not been reaped (the
+        // try_wait above saw it running), so the pid is still its own.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let give_up = Instant::now() + grace;
+        while Instant::now() < give_up {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok((status, true));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        Ok((self.child.wait()?, false))
+    }
 }
 
 impl Drop for Server {
@@ -138,4 +166,11 @@ pub fn status_kib(pid: u32, key: &str) -> Result<u64> {
         .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .with_context(|| format!("no {key} in /proc/{pid}/status"))
+}
+
+/// The number of open file descriptors of `pid` (entries of /proc/<pid>/fd).
+pub fn fd_count(pid: u32) -> Result<usize> {
+    Ok(std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .with_context(|| format!("reading /proc/{pid}/fd"))?
+        .count())
 }
