@@ -26,10 +26,10 @@ echo "== unit tests, codegen drift, conformance on the mock backend"
 cargo test --workspace --locked
 
 echo "== conformance on libvirt test:///default"
-VAPOR_TEST_BACKEND=test:///default cargo test --locked -p vapor-conformance -p vapor
+VAPOR_TEST_BACKEND=test:///default cargo test --locked -p vapor-conformance -p vapor -p vaporctl
 
 echo "== conformance on libvirt qemu:///system"
-VAPOR_TEST_BACKEND=qemu:///system cargo test --locked -p vapor-conformance -p vapor
+VAPOR_TEST_BACKEND=qemu:///system cargo test --locked -p vapor-conformance -p vapor -p vaporctl
 
 echo "== contract fuzzing: Schemathesis on the mock and qemu:///system (scripts/contract-fuzz.sh)"
 bash scripts/contract-fuzz.sh

@@ -745,7 +745,14 @@ fn events_show_what_another_process_does_to_a_vm() {
     let (child, _err) = follow_events(
         &server,
         &[
-            "--vm", &name, "--types", "vm.*", "--count", "2", "--output", "json",
+            "--vm",
+            &name,
+            "--types",
+            "vm.defined,vm.started",
+            "--count",
+            "2",
+            "--output",
+            "json",
         ],
     );
     server.ok(&[
@@ -769,7 +776,18 @@ fn events_show_what_another_process_does_to_a_vm() {
 
     // --after replays from the server's buffer; table lines name the VM.
     let after = (first - 1).to_string();
-    let table = server.ok(&["events", "--vm", &name, "--after", &after, "--count", "2"]);
+    // (QEMU reports `vm.resumed` too as a guest starts; the types leave it out.)
+    let table = server.ok(&[
+        "events",
+        "--vm",
+        &name,
+        "--types",
+        "vm.defined,vm.started",
+        "--after",
+        &after,
+        "--count",
+        "2",
+    ]);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 2, "{table}");
     assert!(lines[0].starts_with(&format!("{first} ")), "{table}");
@@ -1148,13 +1166,24 @@ fn dhcp_leases_and_the_audit_log_are_listed() {
         "--dhcp-end",
         "192.168.232.50",
     ]);
-    let leases = server.json(&["network", "leases", net]);
-    assert_eq!(
-        leases["count"].as_u64().unwrap() as usize,
-        leases["leases"].as_array().unwrap().len()
-    );
-    let table = server.ok(&["network", "leases", net]);
-    assert!(table.starts_with("IP "), "{table}");
+    if backend_uri() == "test:///default" {
+        // libvirt's test driver keeps no DHCP leases: the API says so.
+        let refused = server.run(&["network", "leases", net]);
+        assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).contains("UNSUPPORTED"),
+            "{}",
+            stderr(&refused)
+        );
+    } else {
+        let leases = server.json(&["network", "leases", net]);
+        assert_eq!(
+            leases["count"].as_u64().unwrap() as usize,
+            leases["leases"].as_array().unwrap().len()
+        );
+        let table = server.ok(&["network", "leases", net]);
+        assert!(table.starts_with("IP "), "{table}");
+    }
     let missing = server.run(&["network", "leases", "nosuchnet"]);
     assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
     server.ok(&["network", "delete", net]);
