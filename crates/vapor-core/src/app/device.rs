@@ -44,6 +44,22 @@ impl Vapor {
         Ok(devices)
     }
 
+    /// `Ok` when the host has an IOMMU; otherwise 422 `IOMMU_UNAVAILABLE`.
+    pub(super) async fn require_iommu(&self) -> Result<()> {
+        let iommu = self
+            .blocking(|hv| hv.host_has_iommu())
+            .await
+            .map_err(|e| Error::from_hypervisor("checking the host's IOMMU", KIND, "*", e))?;
+        if iommu {
+            return Ok(());
+        }
+        Err(Error::refused(
+            Refusal::Unsupported,
+            "IOMMU_UNAVAILABLE",
+            "the host has no IOMMU (/sys/kernel/iommu_groups is empty), so PCI devices cannot be passed through",
+        ))
+    }
+
     async fn find_pci_device(&self, device_id: &str) -> Result<PciDevice> {
         self.list_pci_devices(None)
             .await?
@@ -63,17 +79,7 @@ impl Vapor {
     ) -> Result<(Domain, PciDevice)> {
         let vm = self.get_vm(vm_id).await?;
         let rom_file = check_vfio_options(&req)?;
-        let iommu = self
-            .blocking(|hv| hv.host_has_iommu())
-            .await
-            .map_err(|e| Error::from_hypervisor("checking the host's IOMMU", KIND, "*", e))?;
-        if !iommu {
-            return Err(Error::refused(
-                Refusal::Unsupported,
-                "IOMMU_UNAVAILABLE",
-                "the host has no IOMMU (/sys/kernel/iommu_groups is empty), so PCI devices cannot be passed through",
-            ));
-        }
+        self.require_iommu().await?;
         let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
         let device = self.find_pci_device(&req.device_id).await?;
         if let Some(owner) = &device.assigned_to {

@@ -219,17 +219,7 @@ impl Vapor {
                 ));
             }
         }
-        let iommu = self
-            .blocking(|hv| hv.host_has_iommu())
-            .await
-            .map_err(|e| Error::from_hypervisor("checking the host's IOMMU", KIND, "*", e))?;
-        if !iommu {
-            return Err(Error::refused(
-                Refusal::Unsupported,
-                "IOMMU_UNAVAILABLE",
-                "this host has no IOMMU (/sys/kernel/iommu_groups is empty), so PCI devices cannot be passed through",
-            ));
-        }
+        self.require_iommu().await?;
         let devices = self.list_pci_devices(None).await?;
         ids.iter()
             .map(|id| {

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{backend_uri, create_token, free_port, serve_with_env, stop, write_config_for};
+use crate::common::{
+    backend_uri, create_token, free_port, serve_with_env, stop, write_config_for, Api,
+    Running as Server,
+};
 
 /// The mock's backup jobs take a minute, so a kill or a cancel lands in the middle.
 const SLOW_MOCK_BACKUPS: &[(&str, &str)] = &[("VAPOR_MOCK_BACKUP_MS", "60000")];
@@ -61,37 +64,7 @@ fn config(dir: &Path, port: u16, uri: &str) -> (PathBuf, PathBuf) {
     (config, backups)
 }
 
-/// A running `vapor serve`, killed when dropped (also when a test fails).
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Api {
-    base: String,
-    token: String,
-    http: reqwest::Client,
-}
-
 impl Api {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let reply = req.send().await.unwrap();
-        let status = reply.status().as_u16();
-        let text = reply.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
     async fn backups(&self, vm: &str) -> Vec<Value> {
         let (status, body) = self
             .call(
@@ -185,11 +158,7 @@ fn a_backup_interrupted_by_a_kill_is_failed_and_cleaned_up_on_restart() {
         name: name.clone(),
     };
     let token = create_token(&config);
-    let api = Api {
-        base: format!("http://127.0.0.1:{port}/api/v1"),
-        token,
-        http: reqwest::Client::new(),
-    };
+    let api = Api::new(port, token);
     let rt = tokio::runtime::Runtime::new().unwrap();
 
     let mut server = Server(serve_with_env(&config, SLOW_MOCK_BACKUPS));
@@ -287,11 +256,7 @@ fn a_cancelled_backup_leaves_nothing_behind() {
     let port = free_port();
     let (config, _) = config(dir.path(), port, "mock:///default");
     let token = create_token(&config);
-    let api = Api {
-        base: format!("http://127.0.0.1:{port}/api/v1"),
-        token,
-        http: reqwest::Client::new(),
-    };
+    let api = Api::new(port, token);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut server = Server(serve_with_env(&config, SLOW_MOCK_BACKUPS));
     rt.block_on(async {

@@ -13,9 +13,11 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
+use crate::common::{
+    backend_uri, create_token, free_port, serve, stop, write_config_for, Api, Running as Server,
+};
 
 fn virsh(args: &[&str]) -> (bool, String) {
     let out = Command::new("virsh")
@@ -48,36 +50,6 @@ impl Drop for Cleanup {
     }
 }
 
-/// A running `vapor serve`, killed when dropped.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn call(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = http
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let reply = req.send().await.unwrap();
-    let status = reply.status().as_u16();
-    let text = reply.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 #[test]
 fn a_clone_killed_while_copying_leaves_nothing_after_the_restart() {
     if backend_uri() != "qemu:///system" {
@@ -87,9 +59,7 @@ fn a_clone_killed_while_copying_leaves_nothing_after_the_restart() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config_for(dir.path(), port, "qemu:///system");
-    let token = create_token(&config);
-    let base = format!("http://127.0.0.1:{port}/api/v1");
-    let http = reqwest::Client::new();
+    let api = Api::new(port, create_token(&config));
     let source = format!("vapor-rt-src-{}", std::process::id());
     let copy = format!("vapor-rt-copy-{}", std::process::id());
     let _cleanup = Cleanup(vec![source.clone(), copy.clone()]);
@@ -97,18 +67,16 @@ fn a_clone_killed_while_copying_leaves_nothing_after_the_restart() {
 
     let mut server = Server(serve(&config));
     let op_id = rt.block_on(async {
-        let (status, body) = call(
-            &http,
-            &base,
-            &token,
-            reqwest::Method::POST,
-            "/virtualization/virtualmachines",
-            Some(
-                json!({"name": source, "memory": 128, "vcpus": 1, "disk_size": 3,
+        let (status, body) = api
+            .call(
+                reqwest::Method::POST,
+                "/virtualization/virtualmachines",
+                Some(
+                    json!({"name": source, "memory": 128, "vcpus": 1, "disk_size": 3,
                         "graphics": [{"type": "none"}]}),
-            ),
-        )
-        .await;
+                ),
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
         let disk = body["data"]["vm"]["disks"][0]["path"]
             .as_str()
@@ -127,15 +95,13 @@ fn a_clone_killed_while_copying_leaves_nothing_after_the_restart() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{out:?}");
-        let (status, body) = call(
-            &http,
-            &base,
-            &token,
-            reqwest::Method::POST,
-            &format!("/virtualization/virtualmachines/{source}/clone"),
-            Some(json!({"name": copy})),
-        )
-        .await;
+        let (status, body) = api
+            .call(
+                reqwest::Method::POST,
+                &format!("/virtualization/virtualmachines/{source}/clone"),
+                Some(json!({"name": copy})),
+            )
+            .await;
         assert_eq!(status, 202, "{body}");
         body["data"]["id"].as_str().unwrap().to_owned()
     });
@@ -169,38 +135,28 @@ fn a_clone_killed_while_copying_leaves_nothing_after_the_restart() {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         assert!(!virsh(&["dominfo", &copy]).0, "no VM was made");
-        let (status, op) = call(
-            &http,
-            &base,
-            &token,
-            reqwest::Method::GET,
-            &format!("/operations/{op_id}"),
-            None,
-        )
-        .await;
+        let (status, op) = api
+            .call(reqwest::Method::GET, &format!("/operations/{op_id}"), None)
+            .await;
         assert_eq!(status, 200, "{op}");
         assert_eq!(op["data"]["status"], "failed", "{op}");
         assert_eq!(op["data"]["error"]["code"], "INTERRUPTED", "{op}");
         // The source is untouched, and the name is free again.
-        let (status, body) = call(
-            &http,
-            &base,
-            &token,
-            reqwest::Method::GET,
-            &format!("/virtualization/virtualmachines/{source}"),
-            None,
-        )
-        .await;
+        let (status, body) = api
+            .call(
+                reqwest::Method::GET,
+                &format!("/virtualization/virtualmachines/{source}"),
+                None,
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
-        let (status, body) = call(
-            &http,
-            &base,
-            &token,
-            reqwest::Method::GET,
-            &format!("/virtualization/virtualmachines/{copy}"),
-            None,
-        )
-        .await;
+        let (status, body) = api
+            .call(
+                reqwest::Method::GET,
+                &format!("/virtualization/virtualmachines/{copy}"),
+                None,
+            )
+            .await;
         assert_eq!(status, 404, "{body}");
     });
     stop(&mut server.0, "-TERM");

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::common::{create_token, free_port, serve, stop, write_config_for};
+use crate::common::{
+    create_token, free_port, serve, stop, write_config_for, Api, Running as Server,
+};
 
 fn host_uri(host: &str) -> String {
     let var = format!("VAPOR_TWO_HOSTS_{}_URI", host.to_uppercase());
@@ -61,37 +63,7 @@ impl Drop for Cleanup {
     }
 }
 
-/// A running `vapor serve`, killed when dropped.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Api {
-    base: String,
-    token: String,
-    http: reqwest::Client,
-}
-
 impl Api {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let reply = req.send().await.unwrap();
-        let status = reply.status().as_u16();
-        let text = reply.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
     async fn expect(
         &self,
         method: reqwest::Method,
@@ -125,11 +97,7 @@ fn two_hosts_migration_killed_half_way_is_settled_on_restart() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config_for(dir.path(), port, &a);
-    let api = Api {
-        base: format!("http://127.0.0.1:{port}/api/v1"),
-        token: create_token(&config),
-        http: reqwest::Client::new(),
-    };
+    let api = Api::new(port, create_token(&config));
     let run = std::process::id();
     let (vm, pool) = (
         format!("vapor-rt-mig-{run}"),

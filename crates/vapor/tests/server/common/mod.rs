@@ -142,3 +142,54 @@ pub fn stop(child: &mut Child, signal: &str) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A running `vapor serve`, killed when dropped (also when a test fails).
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The API of a server on this port, called with a token.
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(port: u16, token: String) -> Api {
+        Api {
+            base: format!("http://127.0.0.1:{port}/api/v1"),
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// `method path` with a JSON body, if any: the status and the parsed
+    /// body (`Null` when it is not JSON).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let reply = req.send().await.unwrap();
+        let status = reply.status().as_u16();
+        let text = reply.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
