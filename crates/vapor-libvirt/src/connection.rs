@@ -19,6 +19,15 @@
 //! the new connection. Both are decided under the reopening lock, which
 //! also guards the registration state, so two paths cannot report twice.
 //!
+//! A libvirtd that hangs (stopped, or stuck) rather than goes away is
+//! bounded too: keepalive closes a connection whose probes go unanswered for
+//! about [`KEEPALIVE_INTERVAL_SECS`] × ([`KEEPALIVE_COUNT`] + 1) seconds,
+//! failing the calls waiting on it, and an open that gets no answer within
+//! [`OPEN_TIMEOUT`] is given up (its thread finishes, and closes what it
+//! opened, whenever libvirtd answers). After a failed reopen, calls fail at
+//! once with the same error for [`RETRY_AFTER`] rather than each waiting for
+//! an open of its own; the watcher keeps trying with its backoff.
+//!
 //! The connection also owns the instance's libvirt call counter: every call
 //! made through it, including opening and liveness checks, is counted (see
 //! `counted.rs`), except the watcher's liveness polls.
@@ -37,9 +46,9 @@ use crate::error::{to_hypervisor_error, Error, Result};
 use crate::ffi_events::{self, Delivery};
 
 /// Seconds between keepalive probes on remote connections.
-const KEEPALIVE_INTERVAL_SECS: i32 = 5;
+const KEEPALIVE_INTERVAL_SECS: i32 = 2;
 /// Unanswered probes after which libvirt closes the connection.
-const KEEPALIVE_COUNT: u32 = 3;
+const KEEPALIVE_COUNT: u32 = 2;
 /// How often the event watcher checks that the connection is alive.
 const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 /// The watcher's first wait after a failed reopen; it doubles up to
@@ -47,6 +56,10 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 const MIN_BACKOFF: Duration = Duration::from_millis(500);
 /// The watcher's longest wait between reopen attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long an open of a remote connection may take before it is given up.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long after a failed reopen calls fail at once, without trying again.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// A libvirt connection that reopens itself after libvirtd restarts.
 pub(crate) struct Connection {
@@ -78,6 +91,8 @@ struct Events {
     registered: Option<Registration>,
     /// `Disconnected` was reported and `Reconnected` not yet.
     outage: bool,
+    /// When the last reopen failed, and why; cleared by a successful one.
+    last_failure: Option<(std::time::Instant, HypervisorError)>,
 }
 
 /// Callbacks registered on one connection.
@@ -91,7 +106,7 @@ impl Connection {
     pub(crate) fn open(uri: &str) -> Result<Self, HypervisorError> {
         ensure_event_loop()?;
         let calls = AtomicU64::new(0);
-        let handle = open_connect(uri, &calls)?;
+        let handle = open_bounded(uri, &calls)?;
         Ok(Self {
             shared: Arc::new(Shared {
                 uri: uri.to_string(),
@@ -129,7 +144,7 @@ impl Connection {
         let shared = &*self.shared;
         let mut handle = shared.current();
         if !shared.is_alive(&handle) {
-            handle = shared.reopen(&handle, "the connection to libvirt was closed")?;
+            handle = shared.reopen(&handle, "the connection to libvirt was closed", false)?;
         }
         match op(&handle.with(&shared.calls)) {
             Ok(value) => Ok(value),
@@ -138,7 +153,7 @@ impl Connection {
                 let err = err.into_hypervisor();
                 warn!(uri = %shared.uri, error = %err,
                       "libvirt connection lost; reconnecting and retrying once");
-                let handle = shared.reopen(&handle, &err.message)?;
+                let handle = shared.reopen(&handle, &err.message, false)?;
                 op(&handle.with(&shared.calls)).map_err(Error::into_hypervisor)
             }
         }
@@ -201,11 +216,27 @@ impl Shared {
     /// thread already did. When events are watched, reports `Disconnected`
     /// (with `reason`) if this outage was not reported yet, and once the
     /// callbacks are registered on the fresh connection, `Reconnected`.
-    fn reopen(&self, dead: &Arc<Handle>, reason: &str) -> Result<Arc<Handle>, HypervisorError> {
+    ///
+    /// Unless `retry_now` (the watcher's attempts), a reopen that failed
+    /// less than [`RETRY_AFTER`] ago is not tried again: its error is
+    /// returned at once.
+    fn reopen(
+        &self,
+        dead: &Arc<Handle>,
+        reason: &str,
+        retry_now: bool,
+    ) -> Result<Arc<Handle>, HypervisorError> {
         let mut events = self.lock_events();
         let current = self.current();
         if !Arc::ptr_eq(&current, dead) && self.is_alive(&current) {
             return Ok(current);
+        }
+        if !retry_now {
+            if let Some((at, err)) = &events.last_failure {
+                if at.elapsed() < RETRY_AFTER {
+                    return Err(err.clone());
+                }
+            }
         }
         if events.watching && !events.outage {
             events.outage = true;
@@ -214,7 +245,14 @@ impl Shared {
                 reason: reason.to_string(),
             });
         }
-        let fresh = Arc::new(open_connect(&self.uri, &self.calls)?);
+        let fresh = match open_bounded(&self.uri, &self.calls) {
+            Ok(handle) => Arc::new(handle),
+            Err(err) => {
+                events.last_failure = Some((std::time::Instant::now(), err.clone()));
+                return Err(err);
+            }
+        };
+        events.last_failure = None;
         {
             let mut slot = self
                 .current
@@ -300,7 +338,7 @@ impl Shared {
         let handle = self.current();
         if !handle.is_alive_uncounted() {
             return self
-                .reopen(&handle, "the connection to libvirt was closed")
+                .reopen(&handle, "the connection to libvirt was closed", true)
                 .is_ok();
         }
         // Alive: make sure the callbacks are on it (a reopen whose
@@ -347,6 +385,45 @@ fn watch(shared: Weak<Shared>) {
                    "libvirt still unreachable; retrying");
             wait = backoff;
             backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+}
+
+/// [`open_connect`] on a thread of its own, given up after
+/// [`OPEN_TIMEOUT`] with `Unavailable`: a libvirtd that accepts the socket
+/// but never answers (stopped, stuck) would otherwise hold the caller, and
+/// every caller queued behind it, for as long as it hangs. A given-up open
+/// finishes on its thread whenever libvirtd answers, and closes what it
+/// opened. The in-process test driver cannot hang and is opened directly.
+fn open_bounded(uri: &str, calls: &AtomicU64) -> Result<Handle, HypervisorError> {
+    if uri.starts_with("test:") {
+        return open_connect(uri, calls);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = uri.to_owned();
+    thread::Builder::new()
+        .name("libvirt-open".into())
+        .spawn(move || {
+            let counted = AtomicU64::new(0);
+            let opened = open_connect(&owned, &counted);
+            // A receiver that gave up drops the connection here.
+            let _ = tx.send((opened, counted.load(Ordering::Relaxed)));
+        })
+        .map_err(|e| HypervisorError::failed(format!("cannot start a thread to open libvirt: {e}")))?;
+    match rx.recv_timeout(OPEN_TIMEOUT) {
+        Ok((opened, n)) => {
+            calls.fetch_add(n, Ordering::Relaxed);
+            opened
+        }
+        Err(_) => {
+            warn!(uri, timeout_s = OPEN_TIMEOUT.as_secs(), "libvirt did not answer the open in time");
+            Err(HypervisorError::new(
+                HypervisorErrorKind::Unavailable,
+                format!(
+                    "libvirt at {uri} did not answer within {} s",
+                    OPEN_TIMEOUT.as_secs()
+                ),
+            ))
         }
     }
 }

@@ -226,3 +226,94 @@ fn requests_fail_fast_while_libvirtd_is_down_and_recover_after() {
     drop(guard);
     assert!(stop(&mut child, "-TERM"), "vapor did not stop cleanly");
 }
+
+/// Sends SIGCONT to a stopped libvirtd when dropped, whether the test passed
+/// or failed.
+struct Resume(u32);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
+}
+
+/// A libvirtd that hangs (here: stopped with SIGSTOP) instead of going away:
+/// its socket stays open and nothing answers. Requests must still get their
+/// 503 within seconds — keepalive gives up on the connection, and the reopen
+/// gives up on a daemon that does not answer — and the service recovers by
+/// itself once libvirtd runs again.
+#[test]
+fn a_hung_libvirtd_is_answered_with_503_within_seconds() {
+    let _libvirtd = crate::common::restarts_libvirtd();
+    if backend_uri() != "qemu:///system" {
+        eprintln!("skipped: stops libvirtd, so runs only with VAPOR_TEST_BACKEND=qemu:///system");
+        return;
+    }
+    let pid = system_libvirtd().expect("libvirtd must run before the test");
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config_for(dir.path(), port, "qemu:///system");
+    let token = create_token(&config);
+    let mut child = serve(&config);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let url =
+        format!("http://127.0.0.1:{port}/api/v1/virtualization/virtualmachines/vapor-no-such-vm");
+    let get = || {
+        let started = Instant::now();
+        rt.block_on(async {
+            let reply = http.get(&url).bearer_auth(&token).send().await.unwrap();
+            let status = reply.status().as_u16();
+            let body: serde_json::Value = reply.json().await.unwrap();
+            (status, body, started.elapsed())
+        })
+    };
+    let (status, body, _) = get();
+    assert_eq!(status, 404, "{body}");
+
+    let resume = Resume(pid);
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    // The first request waits for keepalive (about 6 s) and one bounded
+    // open (3 s); the next ones are answered at once until a reopen works.
+    let (status, body, first) = get();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "BACKEND_UNAVAILABLE", "{body}");
+    assert!(
+        first < Duration::from_secs(20),
+        "the first answer took {first:?}"
+    );
+    for _ in 0..5 {
+        let (status, body, elapsed) = get();
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            elapsed < Duration::from_secs(5),
+            "answered after {elapsed:?} while libvirtd hung"
+        );
+    }
+    eprintln!("first answer while libvirtd hung: {first:?}");
+
+    drop(resume);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body, _) = get();
+        if status == 404 {
+            break;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            Instant::now() < deadline,
+            "requests still fail 30 s after libvirtd resumed: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(stop(&mut child, "-TERM"));
+}
