@@ -85,6 +85,26 @@ pub fn router_with_docs(
             crate::prometheus::record,
         ))
         .layer(middleware::from_fn(log_requests))
+        .layer(middleware::from_fn(supply_host))
+}
+
+/// The generated router reads `Host`, which HTTP/2 requests do not carry
+/// (their `:authority` is the URI's authority: HTTPS clients that negotiate
+/// HTTP/2 send no `Host` at all) and HTTP/1.0 ones may omit. It is supplied
+/// from the URI's authority, else as `localhost`: Vapor serves one site, and
+/// nothing it does depends on the value.
+async fn supply_host(mut request: Request, next: Next) -> Response {
+    if !request.headers().contains_key(header::HOST) {
+        let host = request
+            .uri()
+            .authority()
+            .map(|a| a.as_str().to_owned())
+            .unwrap_or_else(|| "localhost".to_owned());
+        if let Ok(value) = header::HeaderValue::from_str(&host) {
+            request.headers_mut().insert(header::HOST, value);
+        }
+    }
+    next.run(request).await
 }
 
 /// Whether a request is served without a token: the health check, TUS discovery

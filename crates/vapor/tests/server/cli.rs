@@ -354,6 +354,18 @@ fn tls_serves_https_and_reloads_on_sighup() {
             .await
             .unwrap();
         assert_eq!(listed.status(), 200);
+        // A client that negotiates HTTP/2 (ALPN `h2`), as curl and browsers
+        // do, sends no Host header: it is served all the same.
+        let out = std::process::Command::new("curl")
+            .args(["-s", "--http2", "--cacert"])
+            .arg(&cert_path)
+            .args(["--resolve", &format!("vapor.test:{port}:127.0.0.1")])
+            .args(["-H", &format!("Authorization: Bearer {token}")])
+            .args(["-o", "/dev/null", "-w", "%{http_version} %{http_code}"])
+            .arg(format!("{base}/virtualization/virtualmachines"))
+            .output()
+            .expect("curl runs");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "2 200", "{out:?}");
         // Plain HTTP on the same port gets no API.
         let plain = reqwest::Client::new()
             .get(format!("http://127.0.0.1:{port}/api/v1/health"))

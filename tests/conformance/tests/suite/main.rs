@@ -17,6 +17,7 @@ mod docs_browser;
 mod events;
 mod guest;
 mod hotplug;
+mod http_versions;
 mod idempotency;
 mod isos;
 mod metrics;
