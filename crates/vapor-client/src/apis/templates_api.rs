@@ -345,7 +345,7 @@ pub async fn template_update(
     }
 }
 
-/// `memory`, `vcpus` and `disk_size` default to the template's recommended values; a value below the template's minimum is refused (400, `details.field` names it). The VM gets a new qcow2 disk of `disk_size` GiB in `storage_pool`, and one interface: `network`, or the `default` libvirt network when omitted, with the template's `network_model` unless `network.model` is given. An inactive template is refused (409). Templates that need what VM creation cannot build yet (a `disk_bus` other than `virtio`, `uefi`, `secure_boot`, `tpm`) and requests with `cloud_init` or `metadata` answer 501. The VM is defined, not started.
+/// `memory`, `vcpus` and `disk_size` default to the template's recommended values; a value below the template's minimum is refused (400, `details.field` names it). The VM gets a new qcow2 disk of `disk_size` GiB in `storage_pool` on the template's `disk_bus`, and one interface: `network`, or the `default` libvirt network when omitted, with the template's `network_model` unless `network.model` is given. The template's `features` become the VM's firmware (UEFI, Secure Boot) and TPM. `cloud_init` is written into a NoCloud seed attached as a cdrom (with the template's `default_user` when the template supports cloud-init); `metadata` is kept with the VM. An inactive template is refused (409). The VM is defined, not started.
 pub async fn vm_create_from_template(
     configuration: &configuration::Configuration,
     vm_from_template_request: models::VmFromTemplateRequest,
