@@ -7,8 +7,19 @@
 # (packaging/fetch-swagger-ui.sh, from the npm registry); then cargo-deb, with
 # [package.metadata.deb] of crates/vapor/Cargo.toml. Installs cargo-deb
 # (crates.io) and help2man (Debian) when they are missing. Prints the .deb's path.
+#
+# --debug packages the debug binaries a `cargo build` made instead (staging in
+# target/debug/deb-staging, cargo-deb's --profile dev): the same package, made
+# in seconds rather than minutes, for the package test in scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+profile=release
+case "${1:-}" in
+  --debug) profile=debug ;;
+  "") ;;
+  *) echo "usage: scripts/package.sh [--debug]" >&2; exit 2 ;;
+esac
 
 cargo_deb_version=3.8.0
 if ! cargo deb --version 2>/dev/null | grep -qF "$cargo_deb_version"; then
@@ -21,14 +32,21 @@ if ! command -v help2man >/dev/null; then
   apt-get install -y -qq --no-install-recommends help2man >/dev/null
 fi
 
-echo "== release build" >&2
-cargo build --release --locked -p vapor -p vaporctl >&2
 target=${CARGO_TARGET_DIR:-target}
+if [ "$profile" = release ]; then
+  echo "== release build" >&2
+  cargo build --release --locked -p vapor -p vaporctl >&2
+  deb_profile=release
+else
+  echo "== debug build (reused when up to date)" >&2
+  cargo build --locked -p vapor -p vaporctl >&2
+  deb_profile=dev
+fi
 
-staging=$target/release/deb-staging
+staging=$target/$profile/deb-staging
 rm -rf "$staging"
 mkdir -p "$staging/completions"
-ctl=$target/release/vaporctl
+ctl=$target/$profile/vaporctl
 "$ctl" completions bash >"$staging/completions/vaporctl.bash"
 "$ctl" completions zsh >"$staging/completions/_vaporctl"
 "$ctl" completions fish >"$staging/completions/vaporctl.fish"
@@ -38,4 +56,5 @@ gzip -9n "$staging/vaporctl.1"
 bash packaging/fetch-swagger-ui.sh "$staging/swagger-ui"
 
 echo "== cargo deb" >&2
-cargo deb -p vapor --no-build --output target/debian/ | tail -n 1
+# cargo-deb reads the assets' target/release/ paths from the profile's own directory.
+cargo deb -p vapor --no-build --profile "$deb_profile" --output target/debian/ | tail -n 1

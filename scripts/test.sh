@@ -44,3 +44,6 @@ cargo xtask bench --short
 
 echo "== soak: 60 s at 64 connections on list/get (cargo xtask soak)"
 cargo xtask soak
+
+echo "== Debian package of the debug binaries: build, install, serve, purge (scripts/package.sh, scripts/test-package.sh)"
+bash scripts/test-package.sh "$(bash scripts/package.sh --debug | tail -n 1)"
