@@ -202,7 +202,7 @@ impl Error {
             Error::Refused { code, .. } => code,
             Error::Unauthorized => "UNAUTHORIZED",
             Error::Forbidden { .. } => "FORBIDDEN",
-            Error::Unavailable { .. } => "BACKEND_UNAVAILABLE",
+            Error::Unavailable { .. } => "HYPERVISOR_UNAVAILABLE",
             Error::Hypervisor { source, .. } => match source.kind {
                 HypervisorErrorKind::OperationInvalid => "CONFLICT",
                 HypervisorErrorKind::InvalidArgument => "INVALID_ARGUMENT",

@@ -1,5 +1,5 @@
 //! The service rides out a libvirtd restart: while libvirtd is down, requests
-//! that need it are answered at once with 503 `BACKEND_UNAVAILABLE`; once it is
+//! that need it are answered at once with 503 `HYPERVISOR_UNAVAILABLE`; once it is
 //! back, they succeed again without restarting Vapor. The event stream says
 //! `hypervisor.disconnected` and `hypervisor.reconnected`, and carries VM
 //! events again afterwards. Runs only on `VAPOR_TEST_BACKEND=qemu:///system`
@@ -168,7 +168,7 @@ fn requests_fail_fast_while_libvirtd_is_down_and_recover_after() {
         let (status, body, elapsed) = get();
         assert_eq!(status, 503, "{body}");
         assert_eq!(body["status"], "error", "{body}");
-        assert_eq!(body["error"]["code"], "BACKEND_UNAVAILABLE", "{body}");
+        assert_eq!(body["error"]["code"], "HYPERVISOR_UNAVAILABLE", "{body}");
         assert!(
             elapsed < Duration::from_secs(5),
             "answered after {elapsed:?} while libvirtd was down"
@@ -286,7 +286,7 @@ fn a_hung_libvirtd_is_answered_with_503_within_seconds() {
     // open (3 s); the next ones are answered at once until a reopen works.
     let (status, body, first) = get();
     assert_eq!(status, 503, "{body}");
-    assert_eq!(body["error"]["code"], "BACKEND_UNAVAILABLE", "{body}");
+    assert_eq!(body["error"]["code"], "HYPERVISOR_UNAVAILABLE", "{body}");
     assert!(
         first < Duration::from_secs(20),
         "the first answer took {first:?}"
