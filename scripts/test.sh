@@ -34,6 +34,9 @@ VAPOR_TEST_BACKEND=qemu:///system cargo test --locked -p vapor-conformance -p va
 echo "== contract fuzzing: Schemathesis on the mock and qemu:///system (scripts/contract-fuzz.sh)"
 bash scripts/contract-fuzz.sh
 
+echo "== coverage-guided fuzzing, short run: every libFuzzer target for 10 s (cargo xtask fuzz)"
+cargo xtask fuzz --seconds 10
+
 echo "== live migration between two private libvirt hosts (scripts/two-hosts.sh)"
 trap 'bash scripts/two-hosts.sh down' EXIT
 bash scripts/two-hosts.sh up
