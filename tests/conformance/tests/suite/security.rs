@@ -269,7 +269,7 @@ async fn mutations_are_audited_with_token_and_status() {
                 "POST".into(),
                 "/api/v1/virtualization/virtualmachines".into(),
                 json!("vm_create"),
-                Value::Null,
+                json!(name),
                 201
             ),
         ],
