@@ -1,7 +1,9 @@
 //! The audit log's middleware: records every request with a valid token whose
-//! method can change something (all but GET, HEAD and OPTIONS) once its
-//! response is known, failures and scope refusals (403) included, in SQLite
-//! (`vapor_core::audit`). Requests without a valid token are not recorded.
+//! method can change something (all but GET, HEAD and OPTIONS), and every
+//! request for a console token (`vm_console_get`, a GET that grants control
+//! of a VM's keyboard and screen), once its response is known, failures and
+//! scope refusals (403) included, in SQLite (`vapor_core::audit`). Requests
+//! without a valid token are not recorded.
 //!
 //! Each entry names the operation (`operationId`) whose path the request
 //! matches, read from the spec the service was built from
@@ -46,11 +48,13 @@ fn created_object(reply: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(reply).ok()?;
     let data = value.get("data")?.as_object()?;
     let named = |object: &serde_json::Map<String, Value>| {
-        ["name", "id"].iter().find_map(|key| match object.get(*key)? {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
+        ["name", "id"]
+            .iter()
+            .find_map(|key| match object.get(*key)? {
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
     };
     named(data).or_else(|| data.values().filter_map(Value::as_object).find_map(named))
 }
@@ -79,11 +83,20 @@ async fn target_of_create(response: Response) -> (Response, Option<String>) {
     }
 }
 
+/// A request for a console token: `GET .../virtualmachines/{id}/console`.
+fn is_console_grant(method: &http::Method, path: &str) -> bool {
+    *method == http::Method::GET
+        && path
+            .strip_prefix("/api/v1/virtualization/virtualmachines/")
+            .and_then(|rest| rest.strip_suffix("/console"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
 /// Records the request in the audit log once its response is known. The entry
 /// is written before the response leaves, so a client that has its answer
 /// finds its entry.
 pub async fn record(State(app): State<Arc<Vapor>>, request: Request, next: Next) -> Response {
-    if !is_recorded(request.method()) {
+    if !is_recorded(request.method()) && !is_console_grant(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
     let method = request.method().as_str().to_owned();
@@ -139,6 +152,31 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn console_grants_are_recorded_and_other_reads_are_not() {
+        let get = http::Method::GET;
+        assert!(is_console_grant(
+            &get,
+            "/api/v1/virtualization/virtualmachines/web/console"
+        ));
+        assert!(!is_console_grant(
+            &http::Method::POST,
+            "/api/v1/virtualization/virtualmachines/web/console"
+        ));
+        assert!(!is_console_grant(
+            &get,
+            "/api/v1/virtualization/virtualmachines/web/console/ws"
+        ));
+        assert!(!is_console_grant(
+            &get,
+            "/api/v1/virtualization/virtualmachines/web"
+        ));
+        assert!(!is_console_grant(
+            &get,
+            "/api/v1/virtualization/virtualmachines//console"
+        ));
     }
 
     #[test]

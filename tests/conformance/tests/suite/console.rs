@@ -488,3 +488,45 @@ async fn the_console_page_says_when_novnc_is_missing() {
         .unwrap()
         .contains("/nonexistent/novnc"));
 }
+
+#[tokio::test]
+async fn console_grants_are_audited() {
+    let server = TestServer::start().await;
+    let (name, _) = running_vm(&server, "audited", json!([{"type": "vnc"}])).await;
+    issue(&server, &name, Some("vnc")).await;
+    session(&server, &name, Some("spice"))
+        .await
+        .expect_error(409, "NO_SUCH_CONSOLE");
+    // Other reads are not recorded.
+    server.op("vm_get").path("id", &name).send().await.expect(200);
+
+    let log = server
+        .op("audit_list")
+        .query("limit", "1000")
+        .send()
+        .await
+        .expect(200)
+        .clone();
+    let grants: Vec<(Value, Value, Value, Value)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["method"] == "GET")
+        .map(|e| {
+            (
+                e["operation"].clone(),
+                e["target"].clone(),
+                e["status_code"].clone(),
+                e["token_name"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        vec![
+            (json!("vm_console_get"), json!(name), json!(409), json!("conformance")),
+            (json!("vm_console_get"), json!(name), json!(200), json!("conformance")),
+        ],
+        "newest first, and no other GET: {log}"
+    );
+}
