@@ -288,8 +288,18 @@ fn plain_http_beyond_loopback_needs_allow_insecure() {
         "{stderr}"
     );
     add_server_settings(&config, "allow_insecure = true\n");
-    let (mut served, line) = start(&config);
-    assert!(line.contains("mode=http "), "{line}");
+    let (child, log) = crate::common::serve_with_start_log(&config);
+    let mut served = Served(child);
+    let log = plain(&log);
+    let serving = log.lines().last().unwrap_or_default();
+    assert!(serving.contains("mode=http "), "{log}");
+    // The operator's choice is said in the log, with the address.
+    assert!(
+        log.lines().any(|l| l.contains("WARN")
+            && l.contains("serving plain HTTP beyond loopback")
+            && l.contains("0.0.0.0")),
+        "{log}"
+    );
     assert!(stop(&mut served.0, "-TERM"));
 
     // Loopback is served in plain HTTP without asking, and says so.

@@ -97,6 +97,19 @@ pub fn serve_logged(config: &Path) -> (Child, String) {
 }
 
 fn serve_logged_with_env(config: &Path, env: &[(&str, &str)]) -> (Child, String) {
+    let (child, _, line) = serve_logging(config, env);
+    (child, line)
+}
+
+/// Like [`serve_logged`], but returns every log line up to and including
+/// the serving line.
+pub fn serve_with_start_log(config: &Path) -> (Child, String) {
+    let (child, log, _) = serve_logging(config, &[]);
+    (child, log)
+}
+
+/// Starts `vapor serve`; returns it, its log until it serves, and the serving line.
+fn serve_logging(config: &Path, env: &[(&str, &str)]) -> (Child, String, String) {
     let mut child = vapor()
         .args(["serve", "--config"])
         .arg(config)
@@ -107,12 +120,14 @@ fn serve_logged_with_env(config: &Path, env: &[(&str, &str)]) -> (Child, String)
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut line = String::new();
+    let mut log = String::new();
     while !line.contains("vapor is serving") {
         line.clear();
         assert!(
             stderr.read_line(&mut line).unwrap() > 0,
             "vapor exited before serving"
         );
+        log.push_str(&line);
         assert!(Instant::now() < deadline, "vapor did not start");
     }
     // Keep draining the log so the server never blocks on a full pipe.
@@ -122,7 +137,7 @@ fn serve_logged_with_env(config: &Path, env: &[(&str, &str)]) -> (Child, String)
             sink.clear();
         }
     });
-    (child, line)
+    (child, log, line)
 }
 
 /// Sends `signal` and waits for the process to end; returns whether it exited successfully.
