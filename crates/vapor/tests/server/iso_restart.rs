@@ -1,7 +1,8 @@
-//! An ISO upload survives a SIGKILL of the service between chunks: after a
-//! restart, HEAD reports the committed offset, the finished image is
-//! byte-identical to the source, and a VM boots with it as its cdrom. Runs on
-//! the backend `VAPOR_TEST_BACKEND` names (the mock by default).
+//! An ISO upload survives a SIGKILL of the service between chunks and in the
+//! middle of one: after a restart, HEAD reports an offset the stored bytes
+//! hold, the finished image is byte-identical to the source, and a VM boots
+//! with it as its cdrom. Runs on the backend `VAPOR_TEST_BACKEND` names (the
+//! mock by default).
 
 use crate::common::{backend_uri, create_token, free_port, serve, stop, write_config_for};
 use base64::Engine;
@@ -208,6 +209,157 @@ fn an_upload_resumes_after_the_service_is_killed() {
             .await
             .unwrap();
         assert_eq!(deleted.status(), 204);
+    });
+    assert!(stop(&mut server, "-TERM"));
+}
+
+/// Every file under `dir` with its size.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else if let Ok(meta) = entry.metadata() {
+            found.push((path, meta.len()));
+        }
+    }
+    found
+}
+
+#[test]
+fn an_upload_killed_inside_a_chunk_resumes_from_what_was_stored() {
+    use std::io::Write;
+
+    let _libvirtd = crate::common::shares_libvirtd();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config_for(dir.path(), port, &backend_uri());
+    let token = create_token(&config);
+    let data = image();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+
+    let mut server = serve(&config);
+    let id = rt.block_on(async {
+        let filename = base64::engine::general_purpose::STANDARD.encode("midchunk.iso");
+        let created = http
+            .post(format!("{base}/virtualization/storages/isos/upload"))
+            .bearer_auth(&token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", data.len().to_string())
+            .header("Upload-Metadata", format!("filename {filename}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        let body: serde_json::Value = created.json().await.unwrap();
+        let id = body["data"]["upload_id"].as_str().unwrap().to_owned();
+        let first = http
+            .patch(format!("{base}/virtualization/storages/isos/upload/{id}"))
+            .bearer_auth(&token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", "0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(data[..CHUNK].to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(first.status(), 204);
+        id
+    });
+
+    // The second chunk's request announces 8 MiB and sends 5 MiB of it; the
+    // service is killed while it waits for the rest.
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "PATCH /api/v1/virtualization/storages/isos/upload/{id} HTTP/1.1\r\n\
+         Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\
+         Tus-Resumable: 1.0.0\r\nUpload-Offset: {CHUNK}\r\n\
+         Content-Type: application/offset+octet-stream\r\nContent-Length: {CHUNK}\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).unwrap();
+    socket
+        .write_all(&data[CHUNK..CHUNK + 5 * MIB])
+        .unwrap();
+    socket.flush().unwrap();
+    // Let the service take in what was sent.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    stop(&mut server, "-KILL");
+    drop(socket);
+
+    let mut server = serve(&config);
+    rt.block_on(async {
+        let head = http
+            .head(format!("{base}/virtualization/storages/isos/upload/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), 200);
+        let offset: usize = head.headers()["upload-offset"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            (CHUNK..=CHUNK + 5 * MIB).contains(&offset),
+            "the offset is the first chunk or more of what was sent, never beyond: {offset}"
+        );
+        // No stored file holds more than the reported offset, so nothing
+        // beyond it can end up in the image.
+        for (path, len) in files_under(&dir.path().join("uploads")) {
+            assert!(
+                len as usize <= offset,
+                "{} holds {len} bytes, beyond the offset {offset}",
+                path.display()
+            );
+        }
+        let mut offset = offset;
+        while offset < data.len() {
+            let reply = http
+                .patch(format!("{base}/virtualization/storages/isos/upload/{id}"))
+                .bearer_auth(&token)
+                .header("Tus-Resumable", "1.0.0")
+                .header("Upload-Offset", offset.to_string())
+                .header("Content-Type", "application/offset+octet-stream")
+                .body(data[offset..(offset + CHUNK).min(data.len())].to_vec())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(reply.status(), 204);
+            offset = reply.headers()["upload-offset"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+        }
+        let done = http
+            .post(format!(
+                "{base}/virtualization/storages/isos/upload/{id}/complete"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), 200);
+        let iso: serde_json::Value = done.json().await.unwrap();
+        let source = dir.path().join("source.iso");
+        std::fs::write(&source, &data).unwrap();
+        assert_eq!(iso["data"]["checksum"], sha256_hex(&source).as_str());
+        let stored = std::path::PathBuf::from(iso["data"]["path"].as_str().unwrap());
+        assert_eq!(sha256_hex(&stored), sha256_hex(&source));
+        let deleted = http
+            .delete(format!("{base}/virtualization/storages/isos/midchunk.iso"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(deleted.status().is_success(), "{}", deleted.status());
     });
     assert!(stop(&mut server, "-TERM"));
 }
