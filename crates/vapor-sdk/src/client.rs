@@ -82,6 +82,13 @@ impl Client {
         self
     }
 
+    /// Sends this `User-Agent` instead of `vapor-sdk/<version>`, e.g. a
+    /// program's own name and version.
+    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Client {
+        self.config.user_agent = Some(user_agent.into());
+        self
+    }
+
     /// How creates are retried.
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Client {
         self.retry = retry;
@@ -164,6 +171,8 @@ mod tests {
             "http://h:8080/api/v1/virtualization/x"
         );
         assert!(Client::new("h:8080", "t").is_err());
+        let named = c.with_user_agent("vaporctl/1.2");
+        assert_eq!(named.config().user_agent.as_deref(), Some("vaporctl/1.2"));
     }
 
     #[test]

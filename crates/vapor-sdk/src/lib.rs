@@ -43,6 +43,8 @@ mod wait;
 pub use client::{Client, RetryPolicy};
 pub use create::{create_with_idempotency_key, new_idempotency_key, IDEMPOTENCY_KEY_HEADER};
 pub use error::{Error, Result};
-pub use upload::{resume_upload, upload_iso, UploadProgress, DEFAULT_CHUNK_SIZE};
+pub use upload::{
+    resume_upload, upload_iso, upload_iso_with_os_type, UploadProgress, DEFAULT_CHUNK_SIZE,
+};
 pub use vapor_client;
 pub use wait::wait_for_operation;

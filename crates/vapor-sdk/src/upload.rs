@@ -47,9 +47,31 @@ pub async fn upload_iso(
     name: &str,
     progress: impl FnMut(&UploadProgress) -> ControlFlow<()>,
 ) -> Result<Iso> {
-    let path = path.as_ref();
+    create_and_send(client, path.as_ref(), &[("filename", name)], progress).await
+}
+
+/// [`upload_iso`], recording the image's operating system type too
+/// (`linux`, `windows`, ...: the ISO's `os_type` in the library).
+pub async fn upload_iso_with_os_type(
+    client: &Client,
+    path: impl AsRef<Path>,
+    name: &str,
+    os_type: &str,
+    progress: impl FnMut(&UploadProgress) -> ControlFlow<()>,
+) -> Result<Iso> {
+    let metadata = [("filename", name), ("os_type", os_type)];
+    create_and_send(client, path.as_ref(), &metadata, progress).await
+}
+
+/// Opens an upload with this TUS metadata and sends the whole file.
+async fn create_and_send(
+    client: &Client,
+    path: &Path,
+    metadata: &[(&str, &str)],
+    progress: impl FnMut(&UploadProgress) -> ControlFlow<()>,
+) -> Result<Iso> {
     let size = file_size(path)?;
-    let metadata = encode_metadata(&[("filename", name)]);
+    let metadata = encode_metadata(metadata);
     let created = isos_api::iso_upload_create(
         client.config(),
         size as i64,

@@ -298,8 +298,7 @@ fn fast_retries(url: &str) -> Client {
 
 #[tokio::test]
 async fn a_5xx_is_retried_with_the_same_key_and_body() {
-    let unavailable =
-        r#"{"status":"error","data":null,"error":{"code":"HYPERVISOR_UNAVAILABLE","message":"down"}}"#;
+    let unavailable = r#"{"status":"error","data":null,"error":{"code":"HYPERVISOR_UNAVAILABLE","message":"down"}}"#;
     let created = r#"{"status":"success","data":{"id":"x1"},"error":null}"#;
     let (url, seen) =
         fake_server(vec![(503, unavailable), (500, unavailable), (201, created)]).await;

@@ -1,12 +1,24 @@
-//! The command line's shape.
+// The command line's shape.
+//
+// build.rs compiles this file too (`include!`), to write the man pages and
+// shell completions, so it uses nothing of the crate but itself: clap, serde,
+// serde_json, and the API's types through `vapor_client::models`, for which
+// build.rs has stand-ins (see its comment). Plain comments rather than inner
+// doc comments here, since the file is included into another.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 use vapor_client::models;
 
-use crate::output::Format;
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Yaml,
+}
 
 /// Manage Vapor's virtual machines, storage, networks, ISOs and operations.
 ///
@@ -283,12 +295,17 @@ pub enum VmCmd {
         #[arg(long, value_parser = api_json::<models::HotplugConfiguration>)]
         config: models::HotplugConfiguration,
     },
-    /// Prints the URL of the VM's console page (with a one-time token).
+    /// Prints the URL of the VM's console page (with a one-time token), or
+    /// with --serial attaches this terminal to the VM's serial console.
     Console {
         vm: String,
         /// vnc, spice or serial; the VM's first display when absent.
         #[arg(long = "type", value_parser = api_enum::<models::ConsoleType>)]
         console_type: Option<models::ConsoleType>,
+        /// Attach this terminal to the serial console (raw mode; Ctrl-] detaches)
+        /// instead of printing the page's URL.
+        #[arg(long, conflicts_with = "console_type")]
+        serial: bool,
     },
 }
 
@@ -512,7 +529,7 @@ pub enum IsoCmd {
         #[arg(long)]
         os_type: Option<String>,
         /// Bytes per request (K, M and G suffixes), at most the server's limit.
-        #[arg(long, value_parser = crate::tus::parse_size, default_value = "4M")]
+        #[arg(long, value_parser = parse_size, default_value = "4M")]
         chunk_size: u64,
     },
 }
@@ -627,4 +644,45 @@ fn api_enum<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 /// Parses one of the API's objects from JSON.
 fn api_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| format!("not valid here: {e}"))
+}
+
+/// `4M`, `512K`, `1G` or plain bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 4M, 512K, 1048576)"))?;
+    let factor = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KIB" => 1 << 10,
+        "M" | "MIB" => 1 << 20,
+        "G" | "GIB" => 1 << 30,
+        _ => return Err(format!("unknown unit {unit:?} (use K, M or G)")),
+    };
+    let size = n
+        .checked_mul(factor)
+        .ok_or_else(|| format!("{text:?} is too large"))?;
+    if size == 0 {
+        return Err("the size must be positive".into());
+    }
+    Ok(size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("4M"), Ok(4 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("3X").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+    }
 }

@@ -18,10 +18,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Deserialize;
-use vapor_client::apis::configuration::Configuration;
-
 use crate::error::{CliError, Result};
+use serde::Deserialize;
 
 /// The client configuration file.
 #[derive(Debug, Default, Deserialize)]
@@ -122,18 +120,10 @@ impl Endpoint {
         Ok(Endpoint { root, token })
     }
 
-    /// `root/api/v1`.
-    pub fn api_base(&self) -> String {
-        format!("{}/api/v1", self.root)
-    }
-
-    /// The generated client's configuration for this endpoint.
-    pub fn configuration(&self) -> Configuration {
-        Configuration {
-            base_path: self.api_base(),
-            user_agent: Some(format!("vaporctl/{}", env!("CARGO_PKG_VERSION"))),
-            bearer_access_token: self.token.clone(),
-            ..Configuration::default()
-        }
+    /// The SDK's client for this endpoint; its `config()` is what the
+    /// generated functions take.
+    pub fn client(&self) -> Result<vapor_sdk::Client> {
+        let client = vapor_sdk::Client::new(&self.root, self.token.clone().unwrap_or_default())?;
+        Ok(client.with_user_agent(format!("vaporctl/{}", env!("CARGO_PKG_VERSION"))))
     }
 }

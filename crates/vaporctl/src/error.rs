@@ -97,6 +97,63 @@ impl<T> From<vapor_client::apis::Error<T>> for CliError {
     }
 }
 
+impl From<vapor_sdk::Error> for CliError {
+    fn from(error: vapor_sdk::Error) -> Self {
+        use vapor_sdk::Error;
+        match error {
+            Error::Api {
+                status,
+                code,
+                message,
+            } if code.is_empty() => CliError::Api {
+                status,
+                code: format!("HTTP_{status}"),
+                message: if message.trim().is_empty() {
+                    "the server gave no details".into()
+                } else {
+                    message
+                },
+            },
+            Error::Api {
+                status,
+                code,
+                message,
+            } => CliError::Api {
+                status,
+                code,
+                message,
+            },
+            Error::Operation(op) => match op.error.clone().flatten() {
+                Some(e) => CliError::Operation {
+                    code: e.code,
+                    message: e.message,
+                },
+                None => CliError::Operation {
+                    code: op.status.to_string().to_uppercase(),
+                    message: format!("operation {} {}", op.id, op.status),
+                },
+            },
+            Error::Transport(e) => CliError::Transport(describe_reqwest(&e)),
+            Error::OutcomeUnknown {
+                idempotency_key,
+                source,
+            } => CliError::Transport(format!(
+                "the answer to the create (Idempotency-Key {idempotency_key}) was lost, \
+                 it may or may not have been done: {}",
+                describe_reqwest(&source)
+            )),
+            Error::Decode(message) => {
+                CliError::Transport(format!("the server's answer could not be read: {message}"))
+            }
+            Error::Invalid(message) => CliError::Usage(message),
+            Error::Io(e) => CliError::Other(e.to_string()),
+            other @ (Error::Timeout(_) | Error::UploadStopped { .. }) => {
+                CliError::Other(other.to_string())
+            }
+        }
+    }
+}
+
 impl From<reqwest::Error> for CliError {
     fn from(error: reqwest::Error) -> Self {
         CliError::Transport(describe_reqwest(&error))

@@ -1,23 +1,29 @@
 //! `vaporctl`: the command line for the Vapor API.
 //!
-//! Every request goes through the generated `vapor-client` SDK, except the
-//! TUS byte transfer of `iso upload` (see [`tus`]), the graceful stop (see
-//! [`raw`]) and the Server-Sent Events of `events` and `vm metrics --watch`
-//! (see [`sse`]). Exit codes: 0 success, 1 an API or other error, 2 bad
-//! usage, 3 not found (404), 4 conflict (409).
+//! Every request goes through the SDK: the hand-written `vapor-sdk` for
+//! waiting on operations ([`wait`]), creates (each with an `Idempotency-Key`,
+//! retried by the SDK's rules) and the TUS upload of `iso upload` (see
+//! [`upload`]), and the generated `vapor-client` for the rest; except the
+//! graceful stop (see [`raw`]), the Server-Sent Events of `events` and
+//! `vm metrics --watch` (see [`sse`]) and the serial console's WebSocket of
+//! `vm console --serial` (see [`console`]). Exit codes: 0 success, 1 an API or
+//! other error, 2 bad usage, 3 not found (404), 4 conflict (409).
 
 mod cli;
 mod config;
+mod console;
 mod error;
 mod events;
 mod output;
 mod raw;
 mod sse;
 mod template;
-mod tus;
+mod upload;
 mod wait;
 
 use clap::{CommandFactory, Parser};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use vapor_client::apis::configuration::Configuration;
 use vapor_client::apis::{
     audit_api, backups_api, console_api, devices_api, isos_api, migration_api, networks_api,
@@ -291,9 +297,11 @@ async fn run(cli: Cli) -> Result<()> {
         return Ok(());
     }
     let endpoint = Endpoint::resolve(cli.url, cli.token, cli.profile)?;
-    let config = endpoint.configuration();
+    let client = endpoint.client()?;
+    let config = client.config().clone();
     let ctx = Ctx {
         endpoint: &endpoint,
+        client: &client,
         config: &config,
         printer,
     };
@@ -373,9 +381,18 @@ async fn pci_device_id(config: &Configuration, device: &str) -> Result<String> {
         })
 }
 
+/// `virtualization/virtualmachines/{vm}/{rest}`, relative to `/api/v1`.
+fn vm_path(vm: &str, rest: &str) -> String {
+    format!(
+        "virtualization/virtualmachines/{}/{rest}",
+        vapor_client::apis::urlencode(vm)
+    )
+}
+
 /// What every command needs.
 struct Ctx<'a> {
     endpoint: &'a Endpoint,
+    client: &'a vapor_sdk::Client,
     config: &'a Configuration,
     printer: Printer,
 }
@@ -386,8 +403,20 @@ impl Ctx<'_> {
         if no_wait {
             return self.printer.message(&op, &op.id);
         }
-        let done = wait::wait(self.config, &op.id).await?;
+        let done = wait::wait(self.client, &op.id).await?;
         self.printer.object(&done, OPERATION_FIELDS)
+    }
+
+    /// `POST path` (relative to `/api/v1`) through the SDK's
+    /// `create_with_idempotency_key`, with a fresh key: a lost answer, a
+    /// 5xx or a repeat still in progress is retried without creating twice.
+    async fn create<T, B>(&self, path: &str, body: &B) -> Result<T>
+    where
+        T: DeserializeOwned,
+        B: Serialize + ?Sized,
+    {
+        let key = vapor_sdk::new_idempotency_key();
+        Ok(vapor_sdk::create_with_idempotency_key(self.client, path, &key, body).await?)
     }
 
     async fn action(&self, vm: &str, action: VmActionType) -> Result<()> {
@@ -437,7 +466,9 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
                 model: None,
                 mac: None,
             });
-            let created = vms::vm_create(c, request, None).await?.data;
+            let created: models::VmCreated = ctx
+                .create("virtualization/virtualmachines", &request)
+                .await?;
             p.message(
                 &created,
                 &format!("{} ({})", created.message, created.vm.uuid),
@@ -474,7 +505,7 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
         } => {
             let mut request = models::VmCloneRequest::new(new_name);
             request.storage_pool = pool;
-            let op = vms::vm_clone(c, &source, request, None).await?.data;
+            let op = ctx.create(&vm_path(&source, "clone"), &request).await?;
             ctx.follow(op, wait.no_wait).await
         }
         VmCmd::Metrics {
@@ -513,12 +544,16 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
                     romfile,
                 });
             }
-            let assigned = devices_api::pci_device_attach(c, &vm, request).await?.data;
+            let assigned = devices_api::pci_device_attach(c, &vm, request, None)
+                .await?
+                .data;
             p.message(&assigned, &assigned.message)
         }
         VmCmd::Pci(VmPciCmd::Detach { vm, device }) => {
             let device = pci_device_id(c, &device).await?;
-            let detached = devices_api::pci_device_detach(c, &vm, &device).await?.data;
+            let detached = devices_api::pci_device_detach(c, &vm, &device, None)
+                .await?
+                .data;
             p.message(&detached, &detached.message)
         }
         VmCmd::Start(v) => ctx.action(&v.vm, VmActionType::Start).await,
@@ -559,7 +594,9 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
                 restore_memory: memory.then_some(true),
                 storage_pool: pool,
             };
-            let op = backups_api::backup_restore(c, request, None).await?.data;
+            let op = ctx
+                .create("virtualization/virtualmachines/restore", &request)
+                .await?;
             ctx.follow(op, wait.no_wait).await
         }
         VmCmd::Migrate {
@@ -582,10 +619,12 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
             request.auto_converge = auto_converge.then_some(true);
             request.max_bandwidth = max_bandwidth;
             request.max_downtime = max_downtime;
-            let migration = migration_api::migration_start(c, &vm, request).await?.data;
+            let migration = migration_api::migration_start(c, &vm, request, None)
+                .await?
+                .data;
             match migration.operation_id.clone().flatten() {
                 Some(op) if !wait.no_wait => {
-                    let outcome = wait::wait(c, &op).await;
+                    let outcome = wait::wait(ctx.client, &op).await;
                     let last =
                         migration_api::migration_status_get(c, &vm, Some(&migration.migration_id))
                             .await?
@@ -610,10 +649,21 @@ async fn vm(ctx: &Ctx<'_>, cmd: VmCmd) -> Result<()> {
             config,
         } => {
             let request = models::HotplugRequest::new(resource, action, config);
-            let result = devices_api::vm_hotplug(c, &vm, request).await?.data;
+            let result = devices_api::vm_hotplug(c, &vm, request, None).await?.data;
             p.message(&result, &result.message)
         }
-        VmCmd::Console { vm, console_type } => {
+        VmCmd::Console {
+            vm, serial: true, ..
+        } => {
+            let session = console_api::vm_console_get(c, &vm, Some(models::ConsoleType::Serial))
+                .await?
+                .data;
+            let url = console::websocket_url(&ctx.endpoint.root, &session.ws_path)?;
+            console::attach(&url, &vm).await.map(|_| ())
+        }
+        VmCmd::Console {
+            vm, console_type, ..
+        } => {
             let session = console_api::vm_console_get(c, &vm, console_type)
                 .await?
                 .data;
@@ -650,13 +700,11 @@ async fn snapshot(ctx: &Ctx<'_>, cmd: SnapshotCmd) -> Result<()> {
                 include_memory: memory.then_some(true),
                 quiesce: quiesce.then_some(true),
             };
-            let snap = snapshots_api::snapshot_create(c, &vm, request, None)
-                .await?
-                .data;
+            let snap: models::Snapshot = ctx.create(&vm_path(&vm, "snapshots"), &request).await?;
             p.message(&snap, &format!("created snapshot {} of {}", snap.name, vm))
         }
         SnapshotCmd::Revert { vm, snapshot } => {
-            let result = snapshots_api::snapshot_revert(c, &vm, &snapshot)
+            let result = snapshots_api::snapshot_revert(c, &vm, &snapshot, None)
                 .await?
                 .data;
             p.message(&result, &result.message)
@@ -712,9 +760,7 @@ async fn backup(ctx: &Ctx<'_>, cmd: BackupCmd) -> Result<()> {
                 retention_days,
                 description,
             };
-            let op = backups_api::backup_create(c, &vm, request, None)
-                .await?
-                .data;
+            let op = ctx.create(&vm_path(&vm, "backups"), &request).await?;
             ctx.follow(op, wait.no_wait).await
         }
         BackupCmd::Delete { backup_id, cascade } => {
@@ -754,7 +800,9 @@ async fn pool(ctx: &Ctx<'_>, cmd: PoolCmd) -> Result<()> {
                 source_host,
                 autostart: autostart.then_some(true),
             };
-            let pool = storage_api::pool_create(c, request, None).await?.data;
+            let pool: models::StoragePool = ctx
+                .create("virtualization/storages/pools", &request)
+                .await?;
             p.message(
                 &pool,
                 &format!("created pool {} ({})", pool.name, pool.state),
@@ -793,9 +841,11 @@ async fn volume(ctx: &Ctx<'_>, cmd: VolumeCmd) -> Result<()> {
                 capacity,
                 format,
             };
-            let vol = storage_api::volume_create(c, &pool, request, None)
-                .await?
-                .data;
+            let path = format!(
+                "virtualization/storages/pools/{}/volumes",
+                vapor_client::apis::urlencode(&pool)
+            );
+            let vol: models::StorageVolume = ctx.create(&path, &request).await?;
             p.message(
                 &vol,
                 &format!("created volume {} at {}", vol.name, vol.path),
@@ -850,7 +900,8 @@ async fn network(ctx: &Ctx<'_>, cmd: NetworkCmd) -> Result<()> {
                     .map(|(start, end)| models::DhcpConfig::new(start, end)),
                 autostart: autostart.then_some(true),
             };
-            let net = networks_api::network_create(c, request, None).await?.data;
+            let net: models::VirtualNetwork =
+                ctx.create("virtualization/networks", &request).await?;
             p.message(
                 &net,
                 &format!("created network {} ({})", net.name, net.state),
@@ -884,10 +935,10 @@ async fn iso(ctx: &Ctx<'_>, cmd: IsoCmd) -> Result<()> {
             os_type,
             chunk_size,
         } => {
-            let iso = tus::upload(
+            let iso = upload::upload(
                 ctx.endpoint,
-                c,
-                tus::Upload {
+                ctx.client,
+                upload::Upload {
                     file: &file,
                     name: name.as_deref(),
                     os_type: os_type.as_deref(),
@@ -923,7 +974,9 @@ async fn template(ctx: &Ctx<'_>, cmd: TemplateCmd) -> Result<()> {
         ),
         TemplateCmd::Create(args) => {
             let request = template::request(&args)?;
-            let created = templates_api::template_create(c, request, None).await?.data;
+            let created: models::Template = ctx
+                .create("virtualization/virtualmachines/templates", &request)
+                .await?;
             p.message(
                 &created,
                 &format!("created template {} (id {})", created.name, created.id),
@@ -955,7 +1008,7 @@ async fn operation(ctx: &Ctx<'_>, cmd: OperationCmd) -> Result<()> {
             p.message(&op, &format!("operation {} is {}", op.id, op.status))
         }
         OperationCmd::Wait { id } => {
-            let op = wait::wait(c, &id).await?;
+            let op = wait::wait(ctx.client, &id).await?;
             p.object(&op, OPERATION_FIELDS)
         }
     }

@@ -6,19 +6,11 @@
 
 use std::io::IsTerminal;
 
-use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::cli::Format;
 use crate::error::{CliError, Result};
-
-/// How results are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Yaml,
-}
 
 /// A column: its heading and the dotted path of the field it shows.
 pub type Column = (&'static str, &'static str);
