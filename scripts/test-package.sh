@@ -3,7 +3,7 @@
 #
 # 1. installs the .deb (dpkg -i; the newest target/debian/vapor_*.deb, or $1);
 # 2. checks what it installed: binaries, unit, conffile, man pages,
-#    completions, Swagger UI;
+#    completions (Swagger UI is embedded in the binary);
 # 3. runs the unit's ExecStart line as systemd would, with the unit's
 #    Environment= and a stand-in for its sandbox (there is no systemd here):
 #    a private mount namespace where everything is read-only except the
@@ -12,7 +12,9 @@
 #    listens on a free port (VAPOR_* variables, which override the packaged
 #    /etc/vapor/vapor.conf), against qemu:///system like the packaged config;
 # 4. creates a token (vapor token create) and a VM with vaporctl, lists and
-#    deletes it, and loads the API reference page and Swagger UI;
+#    deletes it, and loads the API reference page and Swagger UI, with
+#    [docs] assets_dir set to an empty directory: they answer 200 from the
+#    copy embedded in the binary (reply header vapor-docs-assets: embedded);
 # 5. stops the service and purges the package (dpkg -P), then checks that
 #    nothing it installed is left. A /etc/vapor/vapor.conf that was there
 #    before (scripts/serve.sh writes one) is put aside and restored.
@@ -73,7 +75,7 @@ for f in /usr/bin/vapor /usr/bin/vaporctl /etc/vapor/vapor.conf \
          /usr/share/bash-completion/completions/vaporctl \
          /usr/share/zsh/vendor-completions/_vaporctl \
          /usr/share/fish/vendor_completions.d/vaporctl.fish \
-         /usr/share/vapor/swagger-ui/swagger-ui-bundle.js /usr/share/doc/vapor/user-guide.md; do
+         /usr/share/doc/vapor/user-guide.md; do
   [ -s "$f" ] || { echo "the package did not install $f" >&2; exit 1; }
 done
 unit=$(dpkg -L vapor | grep '/systemd/system/vapor.service$')
@@ -101,6 +103,9 @@ export VAPOR_DATABASE_PATH=$state/vapor.db
 export VAPOR_STORAGE_ISO_DIR=$state/isos VAPOR_STORAGE_ISO_POOL=
 export VAPOR_STORAGE_UPLOAD_DIR=$state/uploads VAPOR_STORAGE_SEED_DIR=$state/seeds
 export VAPOR_STORAGE_BACKUP_DIR=$state/backups
+# Swagger UI must come from the binary, not from a directory.
+mkdir "$state/no-swagger-ui"
+export VAPOR_DOCS_ASSETS_DIR=$state/no-swagger-ui
 # shellcheck disable=SC2086 # Environment= holds NAME=VALUE words.
 [ -n "$environment" ] && export $environment
 
@@ -148,11 +153,19 @@ if vaporctl vm get "$name" >/dev/null 2>&1; then
   exit 1
 fi
 echo "== vaporctl created, listed and deleted $name"
+headers=$(mktemp)
 for path in /api/v1/docs /api/v1/docs/swagger-ui/swagger-ui-bundle.js /api/v1/docs/swagger-ui/swagger-ui.css; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "$url$path")
+  code=$(curl -s -D "$headers" -o /dev/null -w '%{http_code}' "$url$path")
   [ "$code" = 200 ] || { echo "$path answered $code" >&2; exit 1; }
+  grep -qi '^vapor-docs-assets: embedded' "$headers" \
+    || { cat "$headers" >&2; echo "$path is not served from the binary's own Swagger UI" >&2; exit 1; }
 done
-echo "== the API reference page and Swagger UI answer 200"
+rm -f "$headers"
+bundle_bytes=$(curl -sf "$url/api/v1/docs/swagger-ui/swagger-ui-bundle.js" | wc -c)
+[ "$bundle_bytes" -gt 100000 ] || { echo "swagger-ui-bundle.js has $bundle_bytes bytes" >&2; exit 1; }
+grep -q "Swagger UI embedded in the binary" "$log" \
+  || { cat "$log" >&2; echo "vapor did not log that it serves Swagger UI embedded" >&2; exit 1; }
+echo "== the API reference page and Swagger UI answer 200, from the binary, with an empty assets_dir"
 
 kill "$pid"
 wait "$pid" || { cat "$log" >&2; echo "vapor did not stop cleanly" >&2; exit 1; }

@@ -149,6 +149,11 @@ fn generate(cli: &Path, root: &Path, target: &Target, out: &Path) -> Result<()> 
     if target.generator == "rust-axum" {
         deny_unknown_fields(root, &out.join("src/models.rs"))?;
     }
+    if target.generator == "rust" {
+        let manifest = out.join("Cargo.toml");
+        let text = fs::read_to_string(&manifest)?;
+        fs::write(&manifest, publishable_client_manifest(&text)?)?;
+    }
     let mut files = Vec::new();
     collect_rs(&out.join("src"), &mut files)?;
     files.sort();
@@ -214,6 +219,51 @@ fn closed_schemas(spec: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// What the client's manifest says of the crate, in place of the generator's
+/// `authors` (the generator's own team) and `description` (the whole API
+/// description, Markdown included): the metadata a registry shows. There is
+/// no `repository`, `homepage` or `documentation`: the project has no public
+/// URL to give.
+const CLIENT_PACKAGE_METADATA: &str = "\
+description = \"Rust client for the Vapor REST API (/api/v1), which manages virtual machines, \
+storage, networks and images on a Linux host through libvirt. Generated from Vapor's \
+OpenAPI spec; vapor-sdk adds hand-written helpers over it.\"
+readme = \"README.md\"
+keywords = [\"vapor\", \"libvirt\", \"virtualization\", \"api-client\", \"openapi\"]
+categories = [\"api-bindings\", \"virtualization\"]
+";
+
+/// The generated client's `Cargo.toml` with [`CLIENT_PACKAGE_METADATA`]:
+/// `authors` and `description` of `[package]` are dropped, and the metadata
+/// follows its `license`.
+fn publishable_client_manifest(manifest: &str) -> Result<String> {
+    let mut out = String::with_capacity(manifest.len());
+    let mut in_package = false;
+    let mut placed = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_package = line.trim() == "[package]";
+        }
+        if in_package && (line.starts_with("authors") || line.starts_with("description")) {
+            // Both are one line each in what the generator writes.
+            if !line.trim_end().ends_with(['"', ']']) {
+                bail!("the generated manifest's `{line}` spans lines");
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        if in_package && line.starts_with("license") {
+            out.push_str(CLIENT_PACKAGE_METADATA);
+            placed = true;
+        }
+    }
+    if !placed {
+        bail!("the generated client's manifest has no `license` in [package]");
+    }
+    Ok(out)
 }
 
 /// The `edition` a generated `Cargo.toml` declares.
@@ -290,6 +340,104 @@ mod tests {
     fn generated_code_matches_spec() {
         if let Err(err) = run(Mode::Check) {
             panic!("{err:#}");
+        }
+    }
+
+    #[test]
+    fn the_client_manifest_gets_the_project_metadata() {
+        let generated = "[package]\nname = \"vapor-client\"\nversion = \"1.0.0\"\n\
+            authors = [\"OpenAPI Generator team and contributors\"]\n\
+            description = \"Vapor manages... - Every JSON body \\\"status\\\" \"\n\
+            license = \"Apache-2.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+            description = \"0.1\"\n";
+        let manifest = publishable_client_manifest(generated).unwrap();
+        assert!(!manifest.contains("OpenAPI Generator team"), "{manifest}");
+        assert!(!manifest.contains("Vapor manages..."), "{manifest}");
+        assert!(
+            manifest.contains(&format!(
+                "license = \"Apache-2.0\"\n{CLIENT_PACKAGE_METADATA}"
+            )),
+            "{manifest}"
+        );
+        // Other sections are left as they are.
+        assert!(
+            manifest.ends_with("[dependencies]\ndescription = \"0.1\"\n"),
+            "{manifest}"
+        );
+        assert!(publishable_client_manifest("[package]\nname = \"x\"\n").is_err());
+    }
+
+    /// The fields of `[package]` in a crate's manifest.
+    fn package_fields(crate_dir: &str) -> Vec<String> {
+        let manifest =
+            fs::read_to_string(project_root().join(crate_dir).join("Cargo.toml")).unwrap();
+        manifest
+            .lines()
+            .skip_while(|l| l.trim() != "[package]")
+            .skip(1)
+            .take_while(|l| !l.starts_with('['))
+            .filter_map(|l| l.split_once('=').map(|(key, _)| key.trim().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_sdk_crates_have_publishable_metadata() {
+        for crate_dir in ["crates/vapor-client", "crates/vapor-sdk"] {
+            let fields = package_fields(crate_dir);
+            for field in ["description", "license", "readme", "keywords", "categories"] {
+                assert!(
+                    fields
+                        .iter()
+                        .any(|f| f == field || f == &format!("{field}.workspace")),
+                    "{crate_dir}: no {field} in {fields:?}"
+                );
+            }
+            assert!(
+                project_root().join(crate_dir).join("README.md").is_file(),
+                "{crate_dir}: no README.md"
+            );
+        }
+        let client =
+            fs::read_to_string(project_root().join("crates/vapor-client/Cargo.toml")).unwrap();
+        assert!(!client.contains("OpenAPI Generator team"), "{client}");
+        let workspace = fs::read_to_string(project_root().join("Cargo.toml")).unwrap();
+        assert!(
+            !workspace.contains(".invalid"),
+            "no made-up URL in the workspace metadata"
+        );
+    }
+
+    /// `cargo package --list` for both SDK crates, offline: what a publish
+    /// would check of the manifests (fields, files, dependencies that can be
+    /// resolved), without building or reaching a registry.
+    #[test]
+    fn cargo_packages_the_sdk_crates_offline() {
+        let output = Command::new(env!("CARGO"))
+            .current_dir(project_root())
+            .args([
+                "package",
+                "--list",
+                "--no-verify",
+                "--offline",
+                "--allow-dirty",
+            ])
+            .args(["-p", "vapor-client", "-p", "vapor-sdk"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        for file in [
+            "Cargo.toml",
+            "README.md",
+            "src/lib.rs",
+            "src/apis/virtual_machines_api.rs",
+            "src/wait.rs",
+        ] {
+            assert!(
+                stdout.lines().any(|l| l == file),
+                "{file} is not packaged:\n{stdout}"
+            );
         }
     }
 

@@ -4,11 +4,16 @@
 //!   `/api/v1/openapi.json` with Swagger UI;
 //! - `GET /api/v1/docs/static/docs.js` is its script (our code, which starts
 //!   Swagger UI);
-//! - `GET /api/v1/docs/swagger-ui/{file}` serves Swagger UI's files from
-//!   `[docs] assets_dir`. Swagger UI is not in Debian and its code is not in
-//!   this repository: `packaging/fetch-swagger-ui.sh` installs a pinned
-//!   release from the npm registry there (`scripts/install-libvirt.sh` runs
-//!   it; the Debian package ships it in `/usr/share/vapor/swagger-ui`).
+//! - `GET /api/v1/docs/swagger-ui/{file}` serves Swagger UI's files. Swagger
+//!   UI is not in Debian and its code is not in this repository:
+//!   `packaging/fetch-swagger-ui.sh` installs a pinned release from the npm
+//!   registry (`scripts/install-libvirt.sh` runs it before any build), and the
+//!   build script (`build.rs`) embeds that release in the binary. A binary
+//!   built without it serves the files from `[docs] assets_dir` instead.
+//!
+//! Every reply of the page, its script and Swagger UI's files says where
+//! Swagger UI comes from in [`ASSETS_SOURCE_HEADER`]: `embedded`,
+//! `directory` or `missing`; the choice is logged when the routes are made.
 //!
 //! Like the spec, none of them needs a token. Nothing is fetched from
 //! elsewhere: the page references only files served here, and its policy
@@ -18,11 +23,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use http::StatusCode;
+use http::{HeaderName, HeaderValue, StatusCode};
+
 use crate::page_reply::{self, error};
 
 const PAGE: &str = include_str!("docs.html");
@@ -50,8 +57,75 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
      connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The page and its files, served from `assets_dir`. They sit outside the token gate.
+/// Swagger UI as the build script embedded it (`build.rs`).
+#[derive(Clone, Copy)]
+struct EmbeddedSwaggerUi {
+    /// The release, as pinned in `packaging/fetch-swagger-ui.sh`.
+    version: &'static str,
+    /// Every file the install script installs, by name.
+    files: &'static [(&'static str, &'static [u8])],
+}
+
+// `EMBEDDED_SWAGGER_UI`, written by the build script.
+include!(concat!(env!("OUT_DIR"), "/swagger_ui.rs"));
+
+/// The response header that says where Swagger UI is served from.
+pub(crate) const ASSETS_SOURCE_HEADER: &str = "vapor-docs-assets";
+
+/// Where Swagger UI's files come from.
+#[derive(Clone)]
+enum Source {
+    /// The binary's own copy.
+    Embedded(EmbeddedSwaggerUi),
+    /// `[docs] assets_dir`, read on each request.
+    Directory(PathBuf),
+}
+
+impl Source {
+    /// The embedded copy when the build had one, else `assets_dir`.
+    fn choose(assets_dir: PathBuf) -> Source {
+        match EMBEDDED_SWAGGER_UI {
+            Some(embedded) => Source::Embedded(embedded),
+            None => Source::Directory(assets_dir),
+        }
+    }
+
+    /// The value of [`ASSETS_SOURCE_HEADER`] on replies that use this source.
+    fn label(&self) -> &'static str {
+        match self {
+            Source::Embedded(_) => "embedded",
+            Source::Directory(_) => "directory",
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            Source::Embedded(embedded) => tracing::info!(
+                version = embedded.version,
+                "the API reference page serves Swagger UI embedded in the binary"
+            ),
+            Source::Directory(dir) if dir.join(BUNDLE).is_file() => tracing::info!(
+                dir = %dir.display(),
+                "the API reference page serves Swagger UI from [docs] assets_dir"
+            ),
+            Source::Directory(dir) => tracing::warn!(
+                dir = %dir.display(),
+                "Swagger UI is neither embedded in the binary nor in [docs] assets_dir: \
+                 /api/v1/docs answers 503 until it is installed there"
+            ),
+        }
+    }
+}
+
+/// The page and its files: Swagger UI embedded in the binary when the build
+/// had it, else from `assets_dir`. They sit outside the token gate.
 pub fn routes(assets_dir: PathBuf) -> Router {
+    let source = Source::choose(assets_dir);
+    source.log();
+    routes_from(source)
+}
+
+fn routes_from(source: Source) -> Router {
     Router::new()
         .route("/api/v1/docs", get(page))
         // The page's links are relative to `/api/v1/docs`.
@@ -61,18 +135,25 @@ pub fn routes(assets_dir: PathBuf) -> Router {
         )
         .route("/api/v1/docs/static/docs.js", get(script))
         .route("/api/v1/docs/swagger-ui/{file}", get(asset))
-        .with_state(Arc::new(assets_dir))
+        .with_state(Arc::new(source))
 }
 
-async fn page(State(dir): State<Arc<PathBuf>>) -> Response {
+async fn page(State(source): State<Arc<Source>>) -> Response {
+    let dir = match &*source {
+        Source::Embedded(_) => {
+            return reply(StatusCode::OK, PAGE, "text/html; charset=utf-8", "embedded")
+        }
+        Source::Directory(dir) => dir,
+    };
     if tokio::fs::try_exists(dir.join(BUNDLE))
         .await
         .unwrap_or(false)
     {
         return reply(
             StatusCode::OK,
-            PAGE.as_bytes().to_vec(),
+            PAGE,
             "text/html; charset=utf-8",
+            "directory",
         );
     }
     let dir = html_escape(&dir.display().to_string());
@@ -80,29 +161,33 @@ async fn page(State(dir): State<Arc<PathBuf>>) -> Response {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>Vapor API reference</title></head><body>\n\
          <h1>The API reference needs Swagger UI</h1>\n\
-         <p>Swagger UI is not installed in <code>{dir}</code>. Install it with \
+         <p>This build of Vapor does not embed Swagger UI, and it is not installed \
+         in <code>{dir}</code>. Install it with \
          <code>packaging/fetch-swagger-ui.sh {dir}</code> from Vapor's source \
          (<code>scripts/install-libvirt.sh</code> runs it), or set \
-         <code>[docs] assets_dir</code> in <code>vapor.conf</code> to where it is.</p>\n\
+         <code>[docs] assets_dir</code> in <code>vapor.conf</code> to where it is; \
+         a build after it is installed embeds it.</p>\n\
          <p>The API is described in <a href=\"openapi.yaml\">openapi.yaml</a> and \
          <a href=\"openapi.json\">openapi.json</a>.</p>\n</body></html>\n"
     );
     reply(
         StatusCode::SERVICE_UNAVAILABLE,
-        body.into_bytes(),
+        body,
         "text/html; charset=utf-8",
+        "missing",
     )
 }
 
-async fn script() -> Response {
+async fn script(State(source): State<Arc<Source>>) -> Response {
     reply(
         StatusCode::OK,
-        SCRIPT.as_bytes().to_vec(),
+        SCRIPT,
         "text/javascript; charset=utf-8",
+        source.label(),
     )
 }
 
-async fn asset(State(dir): State<Arc<PathBuf>>, Path(file): Path<String>) -> Response {
+async fn asset(State(source): State<Arc<Source>>, Path(file): Path<String>) -> Response {
     let not_found = || {
         error(
             StatusCode::NOT_FOUND,
@@ -114,9 +199,18 @@ async fn asset(State(dir): State<Arc<PathBuf>>, Path(file): Path<String>) -> Res
     let Some(&(name, content_type)) = ASSETS.iter().find(|(name, _)| *name == file) else {
         return not_found();
     };
+    let dir = match &*source {
+        Source::Embedded(embedded) => {
+            return match embedded.files.iter().find(|(n, _)| *n == name) {
+                Some(&(_, bytes)) => reply(StatusCode::OK, bytes, content_type, "embedded"),
+                None => not_found(),
+            }
+        }
+        Source::Directory(dir) => dir,
+    };
     let path = dir.join(name);
     match tokio::fs::read(&path).await {
-        Ok(bytes) => reply(StatusCode::OK, bytes, content_type),
+        Ok(bytes) => reply(StatusCode::OK, bytes, content_type, "directory"),
         Err(e) => {
             if e.kind() != std::io::ErrorKind::NotFound {
                 tracing::warn!(file = %path.display(), error = %e, "could not read a Swagger UI file");
@@ -133,8 +227,20 @@ fn html_escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn reply(status: StatusCode, body: Vec<u8>, content_type: &'static str) -> Response {
-    page_reply::file(status, body, content_type, CONTENT_SECURITY_POLICY)
+/// `body` under the page's policy, saying where Swagger UI comes from (`source`).
+fn reply(
+    status: StatusCode,
+    body: impl Into<Body>,
+    content_type: &'static str,
+    source: &'static str,
+) -> Response {
+    let mut response = page_reply::file(status, Vec::new(), content_type, CONTENT_SECURITY_POLICY);
+    *response.body_mut() = body.into();
+    response.headers_mut().insert(
+        HeaderName::from_static(ASSETS_SOURCE_HEADER),
+        HeaderValue::from_static(source),
+    );
+    response
 }
 
 #[cfg(test)]
@@ -186,11 +292,11 @@ mod tests {
         }
     }
 
-    async fn serve(dir: PathBuf) -> String {
+    async fn serve(source: Source) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, routes(dir)).await;
+            let _ = axum::serve(listener, routes_from(source)).await;
         });
         format!("http://{addr}")
     }
@@ -202,7 +308,7 @@ mod tests {
             std::fs::write(dir.path().join(name), name.as_bytes()).unwrap();
         }
         std::fs::write(dir.path().join("index.html"), "not ours").unwrap();
-        let base = serve(dir.path().to_path_buf()).await;
+        let base = serve(Source::Directory(dir.path().to_path_buf())).await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -216,6 +322,7 @@ mod tests {
             .to_str()
             .unwrap()
             .contains("default-src 'self'"));
+        assert_eq!(page.headers()[ASSETS_SOURCE_HEADER], "directory");
         assert_eq!(page.text().await.unwrap(), PAGE);
         let script = get("/api/v1/docs/static/docs.js".into()).await.unwrap();
         assert_eq!(
@@ -228,6 +335,7 @@ mod tests {
                 .unwrap();
             assert_eq!(reply.status(), 200, "{name}");
             assert_eq!(reply.headers()["content-type"], *content_type, "{name}");
+            assert_eq!(reply.headers()[ASSETS_SOURCE_HEADER], "directory");
             assert_eq!(reply.text().await.unwrap(), *name);
         }
         for other in ["index.html", "..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd"] {
@@ -244,9 +352,10 @@ mod tests {
     #[tokio::test]
     async fn without_swagger_ui_the_page_says_how_to_install_it() {
         let dir = tempfile::tempdir().unwrap();
-        let base = serve(dir.path().join("absent")).await;
+        let base = serve(Source::Directory(dir.path().join("absent"))).await;
         let reply = reqwest::get(format!("{base}/api/v1/docs")).await.unwrap();
         assert_eq!(reply.status(), 503);
+        assert_eq!(reply.headers()[ASSETS_SOURCE_HEADER], "missing");
         assert_eq!(reply.headers()["content-type"], "text/html; charset=utf-8");
         let text = reply.text().await.unwrap();
         assert!(text.contains("fetch-swagger-ui.sh"), "{text}");
@@ -255,5 +364,54 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(reply.status(), 404);
+    }
+
+    /// A build that found Swagger UI embeds every file the page serves, and
+    /// serves them whatever `[docs] assets_dir` holds.
+    #[tokio::test]
+    async fn an_embedded_swagger_ui_is_served_before_assets_dir() {
+        let Some(embedded) = EMBEDDED_SWAGGER_UI else {
+            assert!(
+                std::env::var_os("VAPOR_TEST_REQUIRE_BROWSER").is_none(),
+                "this build has no embedded Swagger UI (packaging/fetch-swagger-ui.sh)"
+            );
+            eprintln!("this build has no embedded Swagger UI: not testing it");
+            return;
+        };
+        let script = include_str!("../../../packaging/fetch-swagger-ui.sh");
+        assert!(
+            script.contains(&format!("\nversion={}\n", embedded.version)),
+            "the embedded version {} is the one the install script pins",
+            embedded.version
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(BUNDLE), "not the embedded one").unwrap();
+        let source = Source::choose(dir.path().to_path_buf());
+        assert_eq!(source.label(), "embedded");
+        let base = serve(source).await;
+
+        let page = reqwest::get(format!("{base}/api/v1/docs")).await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()[ASSETS_SOURCE_HEADER], "embedded");
+        assert_eq!(page.text().await.unwrap(), PAGE);
+        for (name, content_type) in ASSETS {
+            let (_, bytes) = embedded
+                .files
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("{name} is embedded"));
+            assert!(!bytes.is_empty(), "{name}");
+            let reply = reqwest::get(format!("{base}/api/v1/docs/swagger-ui/{name}"))
+                .await
+                .unwrap();
+            assert_eq!(reply.status(), 200, "{name}");
+            assert_eq!(reply.headers()["content-type"], *content_type, "{name}");
+            assert_eq!(reply.headers()[ASSETS_SOURCE_HEADER], "embedded");
+            assert_eq!(&reply.bytes().await.unwrap()[..], *bytes, "{name}");
+        }
+        let other = reqwest::get(format!("{base}/api/v1/docs/swagger-ui/VERSION"))
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 404);
     }
 }

@@ -22,6 +22,7 @@ pub enum PciDeviceAttachError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -37,6 +38,7 @@ pub enum PciDeviceDetachError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -60,6 +62,7 @@ pub enum VmHotplugError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -70,10 +73,12 @@ pub async fn pci_device_attach(
     configuration: &configuration::Configuration,
     id: &str,
     pci_attach_request: models::PciAttachRequest,
+    if_match: Option<&str>,
 ) -> Result<models::PciAssignmentEnvelope, Error<PciDeviceAttachError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_body_pci_attach_request = pci_attach_request;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/pci-devices",
@@ -86,6 +91,9 @@ pub async fn pci_device_attach(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -125,10 +133,12 @@ pub async fn pci_device_detach(
     configuration: &configuration::Configuration,
     id: &str,
     device_id: &str,
+    if_match: Option<&str>,
 ) -> Result<models::PciAssignmentEnvelope, Error<PciDeviceDetachError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_path_device_id = device_id;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/pci-devices/{device_id}",
@@ -142,6 +152,9 @@ pub async fn pci_device_detach(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());
@@ -233,10 +246,12 @@ pub async fn vm_hotplug(
     configuration: &configuration::Configuration,
     id: &str,
     hotplug_request: models::HotplugRequest,
+    if_match: Option<&str>,
 ) -> Result<models::HotplugEnvelope, Error<VmHotplugError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_body_hotplug_request = hotplug_request;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/hotplug",
@@ -249,6 +264,9 @@ pub async fn vm_hotplug(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

@@ -22,6 +22,7 @@ pub enum MigrationStartError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status415(models::ErrorEnvelope),
     Status422(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
@@ -44,10 +45,12 @@ pub async fn migration_start(
     configuration: &configuration::Configuration,
     id: &str,
     migration_request: models::MigrationRequest,
+    if_match: Option<&str>,
 ) -> Result<models::MigrationEnvelope, Error<MigrationStartError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_body_migration_request = migration_request;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/migrate",
@@ -60,6 +63,9 @@ pub async fn migration_start(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

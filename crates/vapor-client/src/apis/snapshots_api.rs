@@ -83,6 +83,7 @@ pub enum SnapshotRevertError {
     Status403(models::ErrorEnvelope),
     Status404(models::ErrorEnvelope),
     Status409(models::ErrorEnvelope),
+    Status412(models::ErrorEnvelope),
     Status501(models::ErrorEnvelope),
     UnknownValue(serde_json::Value),
 }
@@ -350,10 +351,12 @@ pub async fn snapshot_revert(
     configuration: &configuration::Configuration,
     id: &str,
     snapshot: &str,
+    if_match: Option<&str>,
 ) -> Result<models::SnapshotRevertEnvelope, Error<SnapshotRevertError>> {
     // add a prefix to parameters to efficiently prevent name collisions
     let p_path_id = id;
     let p_path_snapshot = snapshot;
+    let p_header_if_match = if_match;
 
     let uri_str = format!(
         "{}/virtualization/virtualmachines/{id}/snapshots/{snapshot}/revert",
@@ -367,6 +370,9 @@ pub async fn snapshot_revert(
 
     if let Some(ref user_agent) = configuration.user_agent {
         req_builder = req_builder.header(reqwest::header::USER_AGENT, user_agent.clone());
+    }
+    if let Some(param_value) = p_header_if_match {
+        req_builder = req_builder.header("If-Match", param_value.to_string());
     }
     if let Some(ref token) = configuration.bearer_access_token {
         req_builder = req_builder.bearer_auth(token.to_owned());

@@ -22,7 +22,7 @@ pub struct AuditEntry {
     /// The name of the token the request carried.
     #[serde(rename = "token_name")]
     pub token_name: String,
-    /// `POST`, `PUT`, `PATCH` or `DELETE`.
+    /// `POST`, `PUT`, `PATCH` or `DELETE`; `GET` for a console token (`vm_console_get`).
     #[serde(rename = "method")]
     pub method: String,
     /// The request path as it was sent.
@@ -31,7 +31,7 @@ pub struct AuditEntry {
     /// The `operationId` of the operation the path matched; null when it matched none (404).
     #[serde(rename = "operation", deserialize_with = "Option::deserialize")]
     pub operation: Option<String>,
-    /// The object the path names: its first path parameter (a VM name or UUID, a pool, a network, an ISO, an operation); null when it names none, as in a create.
+    /// The object the path names: its first path parameter (a VM name or UUID, a pool, a network, an ISO, an operation); or, for a create on a collection path that succeeded, the new object's name (its id when it has no name); null otherwise.
     #[serde(rename = "target", deserialize_with = "Option::deserialize")]
     pub target: Option<String>,
     /// The HTTP status of the response.

@@ -15,13 +15,13 @@ use serde::{Deserialize, Serialize};
 pub struct DiskCreateConfig {
     #[serde(rename = "action")]
     pub action: models::DiskAction,
-    /// GiB, for `create`.
+    /// GiB, for `create` only (400 with another action).
     #[serde(rename = "size", skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
-    /// Existing image, for `existing`.
+    /// Existing image, for `existing` only (400 with another action).
     #[serde(rename = "path", skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// Volume to copy, for `clone`.
+    /// Volume to copy, for `clone` only (400 with another action).
     #[serde(rename = "source_path", skip_serializing_if = "Option::is_none")]
     pub source_path: Option<String>,
     #[serde(rename = "format", skip_serializing_if = "Option::is_none")]

@@ -45,6 +45,9 @@ pub struct VmCreateEnhancedRequest {
     pub pci_devices: Option<Vec<String>>,
     #[serde(rename = "autostart", skip_serializing_if = "Option::is_none")]
     pub autostart: Option<bool>,
+    /// Start the VM once it is defined. A start that fails undoes the whole create (domain, NVRAM, TPM state, volumes, seed) and answers the error.
+    #[serde(rename = "start", skip_serializing_if = "Option::is_none")]
+    pub start: Option<bool>,
     #[serde(rename = "template", skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
     /// Key-value pairs kept with the VM and returned as its `metadata`: at most 64 keys matching `^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`, values of at most 1024 bytes without control characters.
@@ -69,6 +72,7 @@ impl VmCreateEnhancedRequest {
             features: None,
             pci_devices: None,
             autostart: None,
+            start: None,
             template: None,
             metadata: None,
         }

@@ -4,12 +4,17 @@
 //! the VM operations, and loads nothing that fails, nothing from elsewhere,
 //! and nothing the page's policy blocks.
 //!
-//! Swagger UI comes from the default `[docs] assets_dir`, where
-//! `scripts/install-libvirt.sh` installs it. Where it (or Debian's
-//! `chromium`, for the browser test) is missing the tests say so and pass,
-//! unless `VAPOR_TEST_REQUIRE_BROWSER` is set, as `scripts/test.sh` does.
+//! Swagger UI is embedded in the binary at build time (`crates/vapor/build.rs`,
+//! from where `scripts/install-libvirt.sh` installs it); a build without it
+//! serves it from `[docs] assets_dir`. The reply header `vapor-docs-assets`
+//! says which. The browser test, and one over plain HTTP, run with
+//! `[docs] assets_dir` set to an empty directory, so they pass only on
+//! embedded files. Where Swagger UI (or Debian's `chromium`, for the browser
+//! test) is missing the tests say so and pass, unless
+//! `VAPOR_TEST_REQUIRE_BROWSER` is set, as `scripts/test.sh` does.
 //! The page is the same on every backend, so the browser test runs on the mock only.
 
+use std::path::Path;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -18,6 +23,9 @@ use tokio_tungstenite::tungstenite::Message;
 use vapor_conformance::{Backend, TestServer};
 
 use super::browser::{start_browser, Page, CHROMIUM};
+
+/// The reply header that says where Swagger UI is served from.
+const ASSETS_SOURCE: &str = "vapor-docs-assets";
 
 /// Whether `what` is there; when it is not, fails where it is required and
 /// otherwise says why the test does not run.
@@ -32,15 +40,52 @@ fn present(there: bool, what: &str) -> bool {
     there
 }
 
-fn swagger_ui_installed() -> bool {
-    let dir = vapor::Config::default().docs_assets_dir;
+/// Where the server at `base_url` serves Swagger UI from: `embedded`,
+/// `directory` or `missing`.
+async fn assets_source(base_url: &str) -> String {
+    let page = reqwest::get(format!("{base_url}/api/v1/docs"))
+        .await
+        .unwrap();
+    let source = page
+        .headers()
+        .get(ASSETS_SOURCE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let expected = if source == "missing" { 503 } else { 200 };
+    assert_eq!(page.status(), expected, "{ASSETS_SOURCE}: {source}");
+    source
+}
+
+fn swagger_ui_served(source: &str) -> bool {
     present(
-        dir.join("swagger-ui-bundle.js").exists(),
-        &format!(
-            "Swagger UI in {} (packaging/fetch-swagger-ui.sh)",
-            dir.display()
-        ),
+        source != "missing",
+        "Swagger UI, embedded or in [docs] assets_dir (packaging/fetch-swagger-ui.sh)",
     )
+}
+
+fn swagger_ui_embedded(source: &str) -> bool {
+    assert_ne!(source, "directory", "an empty assets_dir serves nothing");
+    present(
+        source == "embedded",
+        "Swagger UI embedded at build time (packaging/fetch-swagger-ui.sh, then a build)",
+    )
+}
+
+/// The test server's service again, with `[docs] assets_dir` set to
+/// `assets_dir`, on a port of its own; returns its base URL.
+async fn serve_with_assets_dir(server: &TestServer, assets_dir: &Path) -> String {
+    let router = vapor::http::router_with_docs(
+        server.app.clone(),
+        vapor::http::BodyLimits::from(&server.config),
+        assets_dir.to_path_buf(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
 }
 
 /// The `href` and `src` values of an HTML page.
@@ -54,27 +99,30 @@ fn references(html: &str) -> Vec<String> {
     found
 }
 
-#[tokio::test]
-async fn the_page_and_every_file_it_references_answer_200_without_a_token() {
-    if !swagger_ui_installed() {
-        return;
-    }
-    let server = TestServer::start().await;
+/// The page and every file it references answer 200 with their content
+/// type, without a token; Swagger UI's files come from `source`.
+async fn check_page_and_references(base_url: &str, source: &str) {
     let http = reqwest::Client::new();
     let page = http
-        .get(format!("{}/api/v1/docs", server.base_url))
+        .get(format!("{base_url}/api/v1/docs"))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(page.headers()[ASSETS_SOURCE], source);
     let html = page.text().await.unwrap();
     let refs = references(&html);
     assert!(refs.len() >= 5, "{refs:?}");
+    assert!(
+        refs.iter()
+            .any(|r| r == "docs/swagger-ui/swagger-ui-bundle.js"),
+        "{refs:?}"
+    );
     for r in refs {
         assert!(!r.contains("://"), "the page references {r} elsewhere");
         // Relative to the page, `/api/v1/docs`.
-        let url = format!("{}/api/v1/{r}", server.base_url);
+        let url = format!("{base_url}/api/v1/{r}");
         let reply = http.get(&url).send().await.unwrap();
         assert_eq!(reply.status(), 200, "{url}");
         let content_type = reply.headers()["content-type"].to_str().unwrap().to_owned();
@@ -87,7 +135,45 @@ async fn the_page_and_every_file_it_references_answer_200_without_a_token() {
             _ => "text/plain; charset=utf-8", // LICENSE
         };
         assert_eq!(content_type, expected, "{url}");
+        if r.starts_with("docs/swagger-ui/") {
+            assert_eq!(reply.headers()[ASSETS_SOURCE], source, "{url}");
+            let body = reply.bytes().await.unwrap();
+            assert!(!body.is_empty(), "{url}");
+            if r.ends_with("swagger-ui-bundle.js") {
+                // Swagger UI itself, not a stand-in.
+                assert!(body.len() > 100_000, "{url}: {} bytes", body.len());
+                let text = String::from_utf8_lossy(&body);
+                assert!(text.contains("SwaggerUIBundle"), "{url}");
+            }
+        }
     }
+}
+
+#[tokio::test]
+async fn the_page_and_every_file_it_references_answer_200_without_a_token() {
+    let server = TestServer::start().await;
+    let source = assets_source(&server.base_url).await;
+    if !swagger_ui_served(&source) {
+        return;
+    }
+    check_page_and_references(&server.base_url, &source).await;
+}
+
+#[tokio::test]
+async fn with_an_empty_assets_dir_the_embedded_swagger_ui_is_served() {
+    let server = TestServer::start().await;
+    let empty = tempfile::tempdir().unwrap();
+    let base_url = serve_with_assets_dir(&server, empty.path()).await;
+    let source = assets_source(&base_url).await;
+    if !swagger_ui_embedded(&source) {
+        return;
+    }
+    check_page_and_references(&base_url, "embedded").await;
+    assert_eq!(
+        std::fs::read_dir(empty.path()).unwrap().count(),
+        0,
+        "nothing was written to assets_dir"
+    );
 }
 
 /// Sends a DevTools command and returns its result.
@@ -128,7 +214,12 @@ async fn the_page_lists_the_vm_operations_in_a_browser() {
     if server.backend != Backend::Mock {
         return; // The page is the same on every backend.
     }
-    if !present(std::path::Path::new(CHROMIUM).exists(), CHROMIUM) || !swagger_ui_installed() {
+    // Swagger UI as the binary embeds it: assets_dir is an empty directory.
+    let empty = tempfile::tempdir().unwrap();
+    let base_url = serve_with_assets_dir(&server, empty.path()).await;
+    if !present(Path::new(CHROMIUM).exists(), CHROMIUM)
+        || !swagger_ui_embedded(&assets_source(&base_url).await)
+    {
         return;
     }
     let browser = tokio::task::spawn_blocking(start_browser).await.unwrap();
@@ -152,7 +243,7 @@ async fn the_page_lists_the_vm_operations_in_a_browser() {
         json!({"source": WATCH}),
     )
     .await;
-    let url = format!("{}/api/v1/docs", server.base_url);
+    let url = format!("{base_url}/api/v1/docs");
     call(&mut page, 3, "Page.navigate", json!({"url": url})).await;
 
     let mut id = 3;
@@ -183,7 +274,7 @@ async fn the_page_lists_the_vm_operations_in_a_browser() {
         assert!(operations.iter().any(|o| o == op), "{op} in {operations:?}");
     }
     // Every operation of the spec is listed.
-    let spec: Value = reqwest::get(format!("{}/api/v1/openapi.json", server.base_url))
+    let spec: Value = reqwest::get(format!("{base_url}/api/v1/openapi.json"))
         .await
         .unwrap()
         .json()
@@ -214,7 +305,7 @@ async fn the_page_lists_the_vm_operations_in_a_browser() {
     let loaded: Vec<(String, u16)> = serde_json::from_value(loaded).unwrap();
     assert!(loaded.len() >= 5, "{loaded:?}");
     for (name, status) in &loaded {
-        assert!(name.starts_with(&server.base_url), "{name} is not Vapor's");
+        assert!(name.starts_with(&base_url), "{name} is not Vapor's");
         assert_eq!(*status, 200, "{name}");
     }
     let problems = evaluate("window.__problems").await;
