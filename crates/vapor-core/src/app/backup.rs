@@ -31,11 +31,26 @@
 //! (`<target>.qcow2.zst`, the uncompressed image removed once the compressed
 //! one is whole); then the files are checksummed, the manifest written and
 //! synced, and the row becomes `completed` with its size. A failed or
-//! cancelled job's directory is removed, its checkpoint deleted, and the row
-//! becomes `failed` with the reason. A backup that a previous process left
-//! `running` is settled the same way when the service starts
-//! ([`recover_interrupted_backups`]), after the backend's job, if it still
-//! runs, is aborted.
+//! cancelled job's directory is removed, its checkpoint deleted (libvirt
+//! 9.0 deletes checkpoints of running VMs only; otherwise the message says
+//! it is kept, and deleting the backup later removes it), and the row
+//! becomes `failed` with the reason.
+//!
+//! Restarts: from before the job starts until the row is `completed`, the
+//! directory also holds `pending.json`, the manifest still to seal, written
+//! through a synced temporary file. libvirt's push backup outlives the
+//! process that started it, so a backup a previous process left `running`
+//! is decided at start without waiting ([`recover_interrupted_backups`]):
+//! when the backend's job still runs or has completed, and `pending.json`
+//! can be read, the backup is followed once the background tasks start, by
+//! a new `vm_backup` operation that takes the VM's guard, samples the job,
+//! seals the backup (`completed`) or discards it (`failed`), and can be
+//! cancelled; the backup's `operation_id` becomes the new operation's, and
+//! the old one stays failed `INTERRUPTED` with a message naming the new
+//! one. Otherwise (the job failed or is gone, the VM is gone or not
+//! running, the mock's in-process job died with the process) the job is
+//! aborted if it runs, the checkpoint and files removed, and the backup
+//! recorded `failed` with the reason, before the service serves.
 //!
 //! Restore (`vm_restore` operation): every file of the backup and of the
 //! backups it builds on is checked against the manifests (and each manifest
@@ -91,6 +106,10 @@ pub const VM_NOT_STOPPED: &str = "VM_NOT_STOPPED";
 
 /// The manifest's file name in a backup's directory.
 const MANIFEST: &str = "manifest.json";
+/// What sealing a running backup needs besides its row ([`Pending`]),
+/// written before the job starts and removed once the backup is completed,
+/// so that a backup whose job outlives the process can still be sealed.
+const PENDING: &str = "pending.json";
 /// The manifest's format.
 const MANIFEST_FORMAT: u32 = 1;
 const KIND: &str = "virtual machine";
@@ -234,10 +253,30 @@ struct ManifestFile {
     sha256: String,
 }
 
-/// What a backup's operation needs besides its row.
+/// What a backup's operation needs besides its row; kept in the backup's
+/// directory as [`PENDING`] while the backup runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Pending {
     manifest: Manifest,
     since_checkpoint: Option<String>,
+}
+
+/// A backup a previous process left `running` whose job may still end well
+/// (it runs, or has completed): followed and sealed by a new operation once
+/// the background tasks start ([`Vapor::follow_interrupted_backups`]).
+pub(super) struct InterruptedBackup {
+    row: BackupRow,
+    pending: Pending,
+}
+
+/// What becomes of a backup left `running` by a previous process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OnRestart {
+    /// The job runs or has completed: follow it and seal the backup.
+    Follow,
+    /// The backup cannot complete: clean it up and record it as failed, for
+    /// this reason.
+    Discard(String),
 }
 
 impl Vapor {
@@ -365,11 +404,42 @@ impl Vapor {
             started_at: ts.clone(),
             completed_at: None,
         };
+        let since_checkpoint = parent.as_ref().and_then(|p| p.checkpoint.clone());
+        let pending = Pending {
+            manifest: Manifest {
+                format: MANIFEST_FORMAT,
+                backup_id: backup_id.clone(),
+                backup_type: row.backup_type.clone(),
+                parent_backup_id: row.parent_id.clone(),
+                since_checkpoint: since_checkpoint.clone(),
+                checkpoint: checkpoint.clone(),
+                started_at: ts,
+                completed_at: String::new(),
+                compression: row.compression.clone(),
+                vm: vm_facts(&vm),
+                disks: manifest_disks,
+                skipped_disks: skipped,
+                files: vec![ManifestFile {
+                    name: definition.file_name,
+                    size_bytes: 0,
+                    sha256: String::new(),
+                }],
+            },
+            since_checkpoint: since_checkpoint.clone(),
+        };
+        // Written before the row, so that every row left `running` by a
+        // process that died can be sealed if its job completes.
+        if let Err(e) = write_pending(&directory, &pending) {
+            let _ = std::fs::remove_dir_all(&directory);
+            return Err(Error::internal(
+                format!("writing {PENDING} into {dir_text}"),
+                e,
+            ));
+        }
         if let Err(e) = self.db.save_backup(&row) {
             let _ = std::fs::remove_dir_all(&directory);
             return Err(e);
         }
-        let since_checkpoint = parent.as_ref().and_then(|p| p.checkpoint.clone());
         let spec = BackupJobSpec {
             disks: row
                 .disks
@@ -390,38 +460,15 @@ impl Vapor {
         }
         tracing::info!(backup = %backup_id, vm = %vm.name, kind = req.kind.as_str(), "backup started");
 
-        let manifest = Manifest {
-            format: MANIFEST_FORMAT,
-            backup_id: backup_id.clone(),
-            backup_type: row.backup_type.clone(),
-            parent_backup_id: row.parent_id.clone(),
-            since_checkpoint: since_checkpoint.clone(),
-            checkpoint,
-            started_at: ts,
-            completed_at: String::new(),
-            compression: row.compression.clone(),
-            vm: vm_facts(&vm),
-            disks: manifest_disks,
-            skipped_disks: skipped,
-            files: vec![ManifestFile {
-                name: definition.file_name,
-                size_bytes: 0,
-                sha256: String::new(),
-            }],
-        };
         let app = self.clone();
         let task_row = row.clone();
-        let pending = Pending {
-            manifest,
-            since_checkpoint,
-        };
         let spawned = self.operations.spawn(
             "vm_backup",
             &vm.uuid,
             "copying disks",
             move |handle| async move {
                 let _guard = guard;
-                app.run_backup(handle, task_row, pending).await
+                app.run_backup(handle, task_row, pending, false).await
             },
         );
         match spawned {
@@ -753,12 +800,14 @@ impl Vapor {
         Ok(tip)
     }
 
-    /// The operation's work: follows the job, then seals or discards the backup.
+    /// The operation's work: follows the job, then seals or discards the
+    /// backup. `after_restart`: the job was started by a previous process.
     async fn run_backup(
         self: Arc<Self>,
         mut handle: OperationHandle,
         mut row: BackupRow,
         pending: Pending,
+        after_restart: bool,
     ) -> Result<(), OperationFailure> {
         row.operation_id = Some(handle.id().to_owned());
         let followed = self.follow_job(&mut handle, &row.vm_uuid).await;
@@ -802,11 +851,19 @@ impl Vapor {
                     tracing::error!(backup = %row.id, error = %e, "could not record a completed backup");
                     return Err(e.into());
                 }
-                tracing::info!(backup = %row.id, vm = %row.vm_name, bytes = sealed.total_bytes, incremental = pending.since_checkpoint.is_some(), "backup completed");
+                // Only once the row says `completed`: until then a restart
+                // may still need it.
+                remove_pending(Path::new(&row.directory));
+                tracing::info!(backup = %row.id, vm = %row.vm_name, bytes = sealed.total_bytes, incremental = pending.since_checkpoint.is_some(), after_restart, "backup completed");
                 Ok(())
             }
             Err(message) => {
                 let cancelled = handle.is_cancelled();
+                let message = if after_restart {
+                    format!("the Vapor service stopped while the backup ran; the job it left was followed after the restart and did not complete: {message}")
+                } else {
+                    message
+                };
                 row.error_message = Some(if cancelled {
                     "cancelled on request".to_owned()
                 } else {
@@ -1158,26 +1215,146 @@ impl Vapor {
     }
 }
 
-/// Settles the backups a previous process left running: aborts the
-/// backend's job if it still runs, deletes the checkpoint and the partial
-/// files, and records each as failed. Returns how many there were.
-pub(super) fn recover_interrupted_backups(hv: &dyn Hypervisor, db: &Database) -> Result<usize> {
-    let left = db.backups_with_status(store::RUNNING)?;
-    for mut row in left.iter().cloned() {
+/// Settles, at start, the backups a previous process left `running`,
+/// without waiting for any job: a backup whose job still runs or has
+/// completed is returned, to be followed and sealed once the background
+/// tasks start; any other (job failed or gone, VM gone, what sealing needs
+/// unreadable) has its job aborted if it runs, its checkpoint and partial
+/// files removed, and is recorded as failed with the reason.
+pub(super) fn recover_interrupted_backups(
+    hv: &dyn Hypervisor,
+    db: &Database,
+) -> Result<Vec<InterruptedBackup>> {
+    let mut follow = Vec::new();
+    for mut row in db.backups_with_status(store::RUNNING)? {
+        let job = hv.backup_job(&row.vm_uuid);
+        let pending = read_pending(Path::new(&row.directory));
+        let decision = on_restart(&job, pending.as_ref().map(|_| ()).map_err(String::as_str));
+        let reason = match (decision, pending) {
+            (OnRestart::Follow, Ok(pending)) => {
+                tracing::info!(backup = %row.id, vm = %row.vm_name, "a backup job left by a previous process goes on; it will be followed");
+                follow.push(InterruptedBackup { row, pending });
+                continue;
+            }
+            (OnRestart::Discard(reason), _) => reason,
+            // Not reached: without what sealing needs the decision is Discard.
+            (OnRestart::Follow, Err(why)) => why,
+        };
         let notes = clean_up_backup(hv, &row, true);
         row.status = store::FAILED.to_owned();
         row.completed_at = Some(now());
-        let mut message =
-            "the Vapor service stopped while the backup ran; its partial files were removed"
-                .to_owned();
+        let mut message = format!(
+            "the Vapor service stopped while the backup ran, and after the restart {reason}; its partial files were removed"
+        );
         if !notes.is_empty() {
             message = format!("{message} ({})", notes.join("; "));
         }
         row.error_message = Some(message);
         db.save_backup(&row)?;
-        tracing::warn!(backup = %row.id, vm = %row.vm_name, "marked a backup interrupted by a restart as failed");
+        tracing::warn!(backup = %row.id, vm = %row.vm_name, reason = %reason, "marked a backup interrupted by a restart as failed");
     }
-    Ok(left.len())
+    Ok(follow)
+}
+
+/// The decision for a backup left `running`, from its backend's job and
+/// whether what sealing needs could be read (`Err`: why not).
+fn on_restart(
+    job: &Result<BackupJobState, HypervisorError>,
+    pending: Result<(), &str>,
+) -> OnRestart {
+    let follow = |state: &str| match pending {
+        Ok(()) => OnRestart::Follow,
+        Err(why) => OnRestart::Discard(format!(
+            "its job {state}, but what sealing the backup needs cannot be read ({why})"
+        )),
+    };
+    match job {
+        Ok(BackupJobState::Running { .. }) => follow("was still running"),
+        Ok(BackupJobState::Completed { .. }) => follow("had completed"),
+        Ok(BackupJobState::Failed { message }) => {
+            OnRestart::Discard(format!("its job had failed: {message}"))
+        }
+        Ok(BackupJobState::None) => OnRestart::Discard(
+            "its job was gone (the virtual machine was stopped or restarted)".to_owned(),
+        ),
+        Err(e) if e.kind == HypervisorErrorKind::NotFound => {
+            OnRestart::Discard(format!("the virtual machine was gone: {}", e.message))
+        }
+        // libvirt: a domain that is not running has no job to read.
+        Err(e) if e.kind == HypervisorErrorKind::OperationInvalid => {
+            OnRestart::Discard(format!("its job was gone: {}", e.message))
+        }
+        Err(e) if e.kind == HypervisorErrorKind::Unsupported => {
+            OnRestart::Discard(format!("the backend has no backups: {}", e.message))
+        }
+        // Not known yet (e.g. libvirtd is restarting): the follower reads
+        // the job again, and fails the backup if it still cannot.
+        Err(_) => follow("could not be read"),
+    }
+}
+
+impl Vapor {
+    /// Follows, each in a new `vm_backup` operation that holds the VM's
+    /// guard, the backups [`recover_interrupted_backups`] found still able
+    /// to complete; the backup's `operation_id` becomes the new operation's,
+    /// and the old operation's message (`INTERRUPTED`) names it.
+    pub(super) async fn follow_interrupted_backups(self: Arc<Self>, left: Vec<InterruptedBackup>) {
+        for InterruptedBackup { row, pending } in left {
+            let guard = match self.locks.try_acquire("vm", &row.vm_uuid) {
+                Ok(guard) => Some(guard),
+                Err(e) => {
+                    tracing::warn!(backup = %row.id, error = %e, "following a backup left by a previous process without the VM's guard");
+                    None
+                }
+            };
+            let app = self.clone();
+            let task_row = row.clone();
+            let spawned = self.operations.spawn(
+                "vm_backup",
+                &row.vm_uuid,
+                "copying disks",
+                move |handle| async move {
+                    let _guard = guard;
+                    app.run_backup(handle, task_row, pending, true).await
+                },
+            );
+            match spawned {
+                Ok(op) => {
+                    if let Err(e) = self.db.set_backup_operation(&row.id, &op.id) {
+                        tracing::warn!(backup = %row.id, error = %e, "could not record the operation that follows the backup");
+                    }
+                    if let Some(old) = row.operation_id.as_deref() {
+                        note_followed_by(&self.db, old, &row.id, &op.id);
+                    }
+                }
+                Err(err) => {
+                    let mut failed = row;
+                    failed.error_message = Some(format!(
+                        "the Vapor service stopped while the backup ran, and its job could not be followed after the restart: {err}"
+                    ));
+                    self.discard_backup(&mut failed, true).await;
+                }
+            }
+        }
+    }
+}
+
+/// Adds to the message of the operation a previous process left (failed
+/// `INTERRUPTED`) which operation now follows its backup.
+fn note_followed_by(db: &Database, old: &str, backup_id: &str, new: &str) {
+    let noted = db.operation(old).and_then(|row| match row {
+        Some(mut row) => {
+            let before = row.error_message.take().unwrap_or_default();
+            row.error_message = Some(format!(
+                "{before}; its backup job went on, and operation {new} follows backup {backup_id} since the restart"
+            ));
+            db.upsert_operation(&row)
+        }
+        None => Ok(()),
+    });
+    if let Err(e) = noted {
+        tracing::warn!(operation = %old, error = %e, "could not note which operation follows the backup");
+    }
 }
 
 /// Stops what a backup that did not complete left behind: the job (with
@@ -1204,11 +1381,12 @@ fn clean_up_backup(hv: &dyn Hypervisor, row: &BackupRow, abort: bool) -> Vec<Str
     if let Some(checkpoint) = &row.checkpoint {
         match hv.delete_checkpoint(&row.vm_uuid, checkpoint) {
             Ok(()) => {}
-            Err(e)
-                if matches!(
-                    e.kind,
-                    HypervisorErrorKind::NotFound | HypervisorErrorKind::Unsupported
-                ) => {}
+            Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+            // libvirt 9.0 deletes the checkpoints of running VMs only.
+            Err(e) if e.kind == HypervisorErrorKind::Unsupported => notes.push(format!(
+                "checkpoint {checkpoint} is kept ({}); deleting this backup while the VM runs removes it",
+                e.message
+            )),
             Err(e) => notes.push(format!("checkpoint {checkpoint} could not be deleted: {e}")),
         }
     }
@@ -1257,6 +1435,12 @@ fn compress_images(dir: &Path, mut manifest: Manifest) -> Result<Manifest, Strin
     for d in &mut manifest.disks {
         let image = dir.join(&d.file);
         let packed = dir.join(format!("{}.zst", d.file));
+        if !image.exists() && packed.exists() {
+            // Compressed by a process that died before the backup was
+            // recorded: the image is removed only once its copy is whole.
+            d.file = format!("{}.zst", d.file);
+            continue;
+        }
         zstd(&[
             "-q".as_ref(),
             "-f".as_ref(),
@@ -1483,22 +1667,51 @@ fn seal(dir: &Path, mut manifest: Manifest) -> Result<Sealed, String> {
     manifest.files = files;
     manifest.completed_at = now();
     let text = serde_json::to_vec_pretty(&manifest).map_err(|e| format!("manifest: {e}"))?;
-    let tmp = dir.join(format!("{MANIFEST}.tmp"));
-    let path = dir.join(MANIFEST);
-    std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(&text)?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .and_then(|()| std::fs::File::open(dir)?.sync_all())
-        .map_err(io(format!("writing {}", path.display())))?;
+    write_synced(dir, MANIFEST, &text)
+        .map_err(io(format!("writing {}", dir.join(MANIFEST).display())))?;
     total += text.len() as u64;
     Ok(Sealed {
         manifest,
         manifest_sha256: hex(&Sha256::digest(&text)),
         total_bytes: total,
     })
+}
+
+/// Writes `dir/name` whole or not at all: through a temporary file, synced,
+/// then renamed, and the directory synced.
+fn write_synced(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    std::fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, dir.join(name)))
+        .and_then(|()| std::fs::File::open(dir)?.sync_all())
+}
+
+/// Writes what sealing the backup in `dir` needs ([`PENDING`]).
+fn write_pending(dir: &Path, pending: &Pending) -> std::io::Result<()> {
+    let text = serde_json::to_vec_pretty(pending).map_err(std::io::Error::other)?;
+    write_synced(dir, PENDING, &text)
+}
+
+/// Reads what sealing the backup in `dir` needs; `Err` says why it cannot.
+fn read_pending(dir: &Path) -> Result<Pending, String> {
+    let path = dir.join(PENDING);
+    let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Removes [`PENDING`] from a completed backup's directory.
+fn remove_pending(dir: &Path) {
+    match std::fs::remove_file(dir.join(PENDING)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::warn!(directory = %dir.display(), error = %e, "could not remove pending.json from a completed backup")
+        }
+    }
 }
 
 /// Reads a backup's manifest without checking it (to plan a restore).
@@ -1660,6 +1873,7 @@ fn restore_request(
         tpm: tip.vm.tpm,
         pci_devices: Vec::new(),
         autostart: false,
+        start: false,
         labels: Default::default(),
     })
 }
@@ -1815,6 +2029,143 @@ mod tests {
             }),
             Err(Error::InvalidRequest { .. })
         ));
+    }
+
+    fn one_disk_manifest(compression: &str) -> Manifest {
+        Manifest {
+            format: MANIFEST_FORMAT,
+            backup_id: "bk-2".into(),
+            backup_type: "full".into(),
+            parent_backup_id: None,
+            since_checkpoint: None,
+            checkpoint: None,
+            started_at: now(),
+            completed_at: String::new(),
+            compression: compression.into(),
+            vm: VmFacts {
+                uuid: "u".into(),
+                name: "vm".into(),
+                memory_mib: 64,
+                vcpus: 1,
+                current_memory_mib: None,
+                current_vcpus: None,
+                firmware: "bios".into(),
+                secure_boot: false,
+                tpm: false,
+                interfaces: vec![],
+                graphics: vec![],
+            },
+            disks: vec![ManifestDisk {
+                target: "vda".into(),
+                file: "vda.qcow2".into(),
+                bus: None,
+                format: Some("qcow2".into()),
+                cache: None,
+                source_path: "/p/vm.qcow2".into(),
+                capacity_bytes: Some(1 << 20),
+            }],
+            skipped_disks: vec![],
+            files: vec![ManifestFile {
+                name: "domain.xml".into(),
+                size_bytes: 0,
+                sha256: String::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn after_a_restart_only_jobs_that_can_still_complete_are_followed() {
+        let running = Ok(BackupJobState::Running {
+            processed_bytes: Some(1),
+            total_bytes: Some(2),
+        });
+        let completed = Ok(BackupJobState::Completed { total_bytes: None });
+        assert_eq!(on_restart(&running, Ok(())), OnRestart::Follow);
+        assert_eq!(on_restart(&completed, Ok(())), OnRestart::Follow);
+        let unreadable = Err(HypervisorError::new(
+            HypervisorErrorKind::Unavailable,
+            "libvirtd is restarting",
+        ));
+        assert_eq!(on_restart(&unreadable, Ok(())), OnRestart::Follow);
+        let discarded = |job, pending| match on_restart(&job, pending) {
+            OnRestart::Discard(reason) => reason,
+            OnRestart::Follow => panic!("{job:?} is followed"),
+        };
+        assert!(discarded(completed.clone(), Err("no file")).contains("no file"));
+        assert!(discarded(running, Err("no file")).contains("still running"));
+        assert!(discarded(
+            Ok(BackupJobState::Failed {
+                message: "disk full".into()
+            }),
+            Ok(())
+        )
+        .contains("disk full"));
+        assert!(discarded(Ok(BackupJobState::None), Ok(())).contains("gone"));
+        assert!(discarded(
+            Err(HypervisorError::new(
+                HypervisorErrorKind::OperationInvalid,
+                "domain is not running"
+            )),
+            Ok(())
+        )
+        .contains("not running"));
+        assert!(discarded(
+            Err(HypervisorError::new(
+                HypervisorErrorKind::NotFound,
+                "no domain"
+            )),
+            Ok(())
+        )
+        .contains("virtual machine was gone"));
+        assert!(discarded(
+            Err(HypervisorError::new(
+                HypervisorErrorKind::Unsupported,
+                "test driver"
+            )),
+            Ok(())
+        )
+        .contains("no backups"));
+    }
+
+    #[test]
+    fn what_sealing_needs_is_kept_beside_the_images_until_completion() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert!(read_pending(d).unwrap_err().contains(PENDING));
+        let pending = Pending {
+            manifest: one_disk_manifest("none"),
+            since_checkpoint: Some("vapor-bk-1".into()),
+        };
+        write_pending(d, &pending).unwrap();
+        assert!(!d.join(format!("{PENDING}.tmp")).exists());
+        let read = read_pending(d).unwrap();
+        assert_eq!(read, pending);
+        // Sealing from what was read checksums the images, not the file.
+        std::fs::write(d.join("vda.qcow2"), b"copied").unwrap();
+        std::fs::write(d.join("domain.xml"), b"<domain/>").unwrap();
+        let sealed = seal(d, read.manifest).unwrap();
+        let names: Vec<&str> = sealed
+            .manifest
+            .files
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names, ["domain.xml", "vda.qcow2"]);
+        remove_pending(d);
+        assert!(!d.join(PENDING).exists());
+        remove_pending(d);
+        std::fs::write(d.join(PENDING), b"{not json").unwrap();
+        assert!(read_pending(d).is_err());
+    }
+
+    #[test]
+    fn an_image_compressed_before_a_restart_is_not_compressed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("vda.qcow2.zst"), b"packed").unwrap();
+        let manifest = compress_images(d, one_disk_manifest("zstd")).unwrap();
+        assert_eq!(manifest.disks[0].file, "vda.qcow2.zst");
+        assert_eq!(std::fs::read(d.join("vda.qcow2.zst")).unwrap(), b"packed");
     }
 
     #[test]
