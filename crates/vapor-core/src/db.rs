@@ -288,6 +288,21 @@ impl Database {
             r.get::<_, i64>(0)
         })
         .map_err(open_error)?;
+        // SQLite falls back to reading when the file cannot be opened for
+        // writing (its mode, an immutable file, a read-only mount); Vapor
+        // would then fail at its first write.
+        if conn
+            .is_readonly(rusqlite::DatabaseName::Main)
+            .map_err(open_error)?
+        {
+            return Err(Error::internal(
+                "the file cannot be opened for reading and writing",
+                std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "SQLite could open it for reading only",
+                ),
+            ));
+        }
         Self::init(conn)
     }
 

@@ -10,7 +10,11 @@
 //! key goes like this:
 //!
 //! 1. Its body is read whole, and its fingerprint taken: SHA-256 over the
-//!    method, the path with the query, and the body bytes.
+//!    method, the path with the query, and the body. A JSON body (a
+//!    `Content-Type` of `application/json` or `…+json`) is taken in its
+//!    canonical form ([`canonical_json`]: keys sorted, no spaces), so that
+//!    the same JSON spaced or ordered otherwise is the same request; any
+//!    other body, or JSON that does not parse, is taken byte for byte.
 //! 2. The key is claimed in SQLite (`vapor_core::idempotency_store`) under
 //!    the token's name. Of concurrent first requests, one makes the row; the
 //!    others find it. A key already there answers without running anything:
@@ -125,10 +129,17 @@ pub async fn guard(State(keys): State<Arc<Keys>>, request: Request, next: Next) 
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+    let canonical = is_json(&parts.headers)
+        .then(|| canonical_json(&body))
+        .flatten();
     let keyed = Keyed {
         db: keys.db.clone(),
         purge: keys.purge_due(),
-        fingerprint: fingerprint(parts.method.as_str(), target, &body),
+        fingerprint: fingerprint(
+            parts.method.as_str(),
+            target,
+            canonical.as_deref().unwrap_or(&body),
+        ),
         key,
         principal,
     };
@@ -148,6 +159,72 @@ pub async fn guard(State(keys): State<Arc<Keys>>, request: Request, next: Next) 
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error: the request did not finish",
             )
+        }
+    }
+}
+
+/// Whether the request's `Content-Type` is JSON: `application/json` or a
+/// `+json` type, whatever its parameters.
+fn is_json(headers: &http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let media_type = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    media_type == "application/json"
+        || (media_type.starts_with("application/") && media_type.ends_with("+json"))
+}
+
+/// The canonical form of a JSON document: no whitespace, object keys in
+/// byte order, strings escaped as serde_json escapes them, numbers as
+/// serde_json prints the value it parsed. Two documents with the same form
+/// deserialise to the same values, so they are the same request. `None`
+/// when `body` is not JSON.
+fn canonical_json(body: &[u8]) -> Option<Vec<u8>> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let mut out = String::with_capacity(body.len());
+    write_canonical(&value, &mut out);
+    Some(out.into_bytes())
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+            out.push_str(&value.to_string())
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            // Sorted here rather than trusted to the map's own order, which
+            // serde_json's `preserve_order` feature would make insertion order.
+            let mut members: Vec<_> = members.iter().collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (name, member)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(name.clone()).to_string());
+                out.push(':');
+                write_canonical(member, out);
+            }
+            out.push('}');
         }
     }
 }
@@ -368,6 +445,54 @@ mod tests {
     }
 
     #[test]
+    fn json_is_fingerprinted_in_canonical_form() {
+        let canonical = |text: &str| String::from_utf8(canonical_json(text.as_bytes()).unwrap());
+        let form = r#"{"a":[1,{"x":null,"y":true}],"b":"caf\u00e9 \"q\"","c":-2.5}"#;
+        let same = [
+            r#"{"a":[1,{"x":null,"y":true}],"b":"café \"q\"","c":-2.5}"#,
+            "{ \"c\" : -2.5,\n  \"b\": \"caf\\u00e9 \\\"q\\\"\",\t\"a\": [ 1 , {\"y\":true, \"x\":null} ] }",
+        ];
+        for text in same {
+            assert_eq!(canonical(text).unwrap(), canonical(form).unwrap(), "{text}");
+        }
+        assert_eq!(
+            canonical(form).unwrap(),
+            r#"{"a":[1,{"x":null,"y":true}],"b":"café \"q\"","c":-2.5}"#
+        );
+        // Other values stay other requests: array order, types, numbers.
+        for other in [
+            r#"{"a":[{"x":null,"y":true},1],"b":"café \"q\"","c":-2.5}"#,
+            r#"{"a":[1,{"x":null,"y":true}],"b":"café \"q\"","c":"-2.5"}"#,
+            r#"{"a":[1,{"x":null,"y":true}],"b":"café \"q\"","c":-2.4}"#,
+            r#"{"a":[1,{"x":null,"y":true}],"b":"café \"q\""}"#,
+        ] {
+            assert_ne!(
+                canonical(other).unwrap(),
+                canonical(form).unwrap(),
+                "{other}"
+            );
+        }
+        assert_eq!(canonical_json(b"{not json"), None);
+        assert_eq!(canonical_json(b""), None);
+    }
+
+    #[test]
+    fn only_json_content_types_are_canonicalised() {
+        let with = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
+            is_json(&headers)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with("application/merge-patch+json"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/octet-stream"));
+        assert!(!with("application/offset+octet-stream"));
+        assert!(!is_json(&http::HeaderMap::new()));
+    }
+
+    #[test]
     fn purges_are_at_most_a_minute_apart() {
         let keys = Keys {
             db: Arc::new(Database::open_in_memory().unwrap()),
@@ -468,6 +593,48 @@ mod tests {
         assert!(again.headers().get("x-other").is_none());
         assert_eq!(again.text().await.unwrap(), "made 1 from one");
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn json_spaced_or_ordered_otherwise_is_replayed_other_bodies_are_not() {
+        let db = Arc::new(Database::open_in_memory().unwrap());
+        let (url, calls) = serve_counting(db).await;
+        let client = reqwest::Client::new();
+        let send = |key: &'static str, content_type: &'static str, body: &'static str| {
+            client
+                .post(&url)
+                .header("idempotency-key", key)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+        };
+        let first = send("j", "application/json", r#"{"name":"web","memory":128}"#)
+            .await
+            .unwrap();
+        assert_eq!(first.status(), 201);
+        let again = send(
+            "j",
+            "application/json; charset=utf-8",
+            "{\n  \"memory\": 128,\n  \"name\": \"web\"\n}",
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.status(), 201);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        let other = send("j", "application/json", r#"{"name":"web","memory":256}"#)
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 422);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        // A body that is not JSON is compared byte for byte.
+        let plain = send("p", "text/plain", r#"{"a":1,"b":2}"#).await.unwrap();
+        assert_eq!(plain.status(), 201);
+        let reordered = send("p", "text/plain", r#"{"b":2,"a":1}"#).await.unwrap();
+        assert_eq!(reordered.status(), 422);
+        let same = send("p", "text/plain", r#"{"a":1,"b":2}"#).await.unwrap();
+        assert_eq!(same.headers()["idempotent-replayed"], "true");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

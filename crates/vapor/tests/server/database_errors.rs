@@ -123,3 +123,60 @@ fn a_database_path_that_cannot_be_opened_is_refused() {
     std::fs::create_dir_all(&db).unwrap();
     assert_refused(&config, &db, "cannot be opened for reading and writing");
 }
+
+/// Makes a file immutable (`chattr +i`) for as long as it lives, so that not
+/// even root can write it; undone when dropped, also when a test fails.
+struct Immutable<'a>(&'a Path);
+
+impl<'a> Immutable<'a> {
+    /// `None`, with the reason, when the file cannot be made immutable here.
+    fn make(path: &'a Path) -> Result<Immutable<'a>, String> {
+        let out = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .output()
+            .map_err(|e| format!("chattr cannot be run: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "chattr +i failed (no CAP_LINUX_IMMUTABLE, or a file system without the attribute): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        let guard = Immutable(path);
+        // The attribute must really stop writes, whoever runs the test.
+        match std::fs::OpenOptions::new().append(true).open(path) {
+            Ok(_) => Err("the immutable file can still be opened for writing".into()),
+            Err(_) => Ok(guard),
+        }
+    }
+}
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_database_file_vapor_cannot_write_is_refused() {
+    let _libvirtd = crate::common::shares_libvirtd();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), crate::common::free_port());
+    // A good database, with a token in it, that can no longer be written:
+    // root ignores file modes, so the file is made immutable instead.
+    crate::common::create_token(&config);
+    let db = dir.path().join("state/vapor.db");
+    let before = std::fs::read(&db).unwrap();
+    let _immutable = match Immutable::make(&db) {
+        Ok(guard) => guard,
+        Err(reason) => {
+            eprintln!("skipped: the database cannot be made unwritable here: {reason}");
+            return;
+        }
+    };
+    assert_refused(&config, &db, "cannot be opened for reading and writing");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file is unchanged");
+}

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod create_restart;
 mod database_errors;
+mod database_kill;
 mod idempotency;
 mod iso_restart;
 mod libvirtd_restart;
