@@ -24,6 +24,9 @@
 //! upload_dir = /var/lib/vapor/uploads
 //! seed_dir = /var/lib/vapor/seeds   ; cloud-init seed images of VMs
 //! backup_dir = /var/lib/vapor/backups   ; VM backups; destination_path must be inside
+//! host_file_roots =         ; comma-separated directories that host files given to VMs
+//!                           ; (existing disks, iso_path, hot-plugged disks, registered ISOs)
+//!                           ; must resolve into, besides iso_dir; empty: default_pool_path
 //! max_upload_bytes = 10737418240
 //! max_chunk_bytes = 67108864
 //! upload_ttl_hours = 24
@@ -36,7 +39,8 @@
 //! replay_buffer = 1024   ; events kept for clients that reconnect with Last-Event-ID
 //!
 //! [docs]
-//! assets_dir = /usr/local/share/vapor/swagger-ui   ; Swagger UI, for GET /api/v1/docs
+//! assets_dir = /usr/local/share/vapor/swagger-ui   ; Swagger UI for GET /api/v1/docs, read only
+//!                                                  ; by a binary built without it embedded
 //! ```
 //!
 //! Unknown sections and keys are errors, so that a typo cannot silently fall
@@ -72,6 +76,9 @@ pub struct Config {
     pub seed_dir: PathBuf,
     /// Where VM backups are written; a backup's `destination_path` must be inside it.
     pub backup_dir: PathBuf,
+    /// The directories host files given to VMs must be inside, besides
+    /// `iso_dir`; empty: `default_pool_path` alone.
+    pub host_file_roots: Vec<PathBuf>,
     pub max_upload_bytes: u64,
     /// The largest body one upload chunk (`PATCH`) may carry.
     pub max_chunk_bytes: usize,
@@ -82,7 +89,9 @@ pub struct Config {
     pub console_token_ttl_seconds: u64,
     /// How many events are kept for clients that reconnect.
     pub event_replay_buffer: usize,
-    /// Where Swagger UI is installed; the API reference page loads it from there.
+    /// Where Swagger UI is installed. The API reference page loads it from
+    /// there only when the binary embeds none (it was built without Swagger
+    /// UI installed, see `build.rs`).
     pub docs_assets_dir: PathBuf,
     /// How many days audit entries are kept; 0 keeps them for ever.
     pub audit_retention_days: u64,
@@ -107,6 +116,7 @@ impl Default for Config {
             upload_dir: PathBuf::from("/var/lib/vapor/uploads"),
             seed_dir: PathBuf::from("/var/lib/vapor/seeds"),
             backup_dir: PathBuf::from("/var/lib/vapor/backups"),
+            host_file_roots: Vec::new(),
             max_upload_bytes: 10 * 1024 * 1024 * 1024,
             max_chunk_bytes: 64 * 1024 * 1024,
             upload_ttl_hours: 24,
@@ -145,6 +155,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "upload_dir",
             "seed_dir",
             "backup_dir",
+            "host_file_roots",
             "max_upload_bytes",
             "max_chunk_bytes",
             "upload_ttl_hours",
@@ -226,6 +237,10 @@ impl Config {
                 ("storage", "upload_dir") => c.upload_dir = PathBuf::from(value),
                 ("storage", "seed_dir") => c.seed_dir = PathBuf::from(value),
                 ("storage", "backup_dir") => c.backup_dir = PathBuf::from(value),
+                ("storage", "host_file_roots") => {
+                    c.host_file_roots = parse_roots(value)
+                        .map_err(|why| anyhow!("[{section}] {key}: {why}, in '{value}'"))?
+                }
                 ("storage", "max_upload_bytes") => {
                     c.max_upload_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
                 }
@@ -266,6 +281,41 @@ impl Config {
         }
         Ok(c)
     }
+}
+
+impl Config {
+    /// The directories host files given to VMs must be inside, besides
+    /// `iso_dir`: `host_file_roots`, or `default_pool_path` when it is empty.
+    pub fn effective_host_file_roots(&self) -> Vec<PathBuf> {
+        if self.host_file_roots.is_empty() {
+            vec![PathBuf::from(&self.default_pool_path)]
+        } else {
+            self.host_file_roots.clone()
+        }
+    }
+}
+
+/// A comma-separated list of absolute directories, none of them `/` or
+/// with a `..`; empty entries are skipped.
+fn parse_roots(value: &str) -> std::result::Result<Vec<PathBuf>, String> {
+    let mut roots = Vec::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let path = Path::new(entry);
+        if !path.is_absolute() {
+            return Err(format!("'{entry}' is not an absolute path"));
+        }
+        if path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Err(format!("'{entry}' contains '..'"));
+        }
+        if path.parent().is_none() {
+            return Err("'/' would confine nothing".to_owned());
+        }
+        roots.push(path.to_path_buf());
+    }
+    Ok(roots)
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
@@ -379,15 +429,7 @@ domain_type = qemu
             }
         }
         let c = Config::from_values(&values).unwrap();
-        assert_eq!(
-            c.docs_assets_dir,
-            PathBuf::from("/usr/share/vapor/swagger-ui")
-        );
-        let packaged = Config {
-            docs_assets_dir: Config::default().docs_assets_dir,
-            ..c
-        };
-        assert_eq!(packaged, Config::default());
+        assert_eq!(c, Config::default());
     }
 
     #[test]
@@ -411,6 +453,36 @@ domain_type = qemu
                 parse(&format!("[audit]\nretention_days = {bad}\n")).is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn host_file_roots() {
+        let parse = |text: &str| Config::from_values(&parse_ini(text).unwrap());
+        let d = Config::default();
+        assert!(d.host_file_roots.is_empty());
+        assert_eq!(
+            d.effective_host_file_roots(),
+            vec![PathBuf::from("/var/lib/libvirt/images")]
+        );
+        let moved = parse("[libvirt]\ndefault_pool_path = /srv/pool\n").unwrap();
+        assert_eq!(
+            moved.effective_host_file_roots(),
+            vec![PathBuf::from("/srv/pool")],
+            "the default follows default_pool_path"
+        );
+        let c = parse("[storage]\nhost_file_roots = /srv/images, /data/vm ,\n").unwrap();
+        assert_eq!(
+            c.effective_host_file_roots(),
+            vec![PathBuf::from("/srv/images"), PathBuf::from("/data/vm")]
+        );
+        assert!(parse("[storage]\nhost_file_roots =\n")
+            .unwrap()
+            .host_file_roots
+            .is_empty());
+        for bad in ["images", "/srv/../etc", "/", "/srv,relative"] {
+            let err = parse(&format!("[storage]\nhost_file_roots = {bad}\n")).unwrap_err();
+            assert!(err.to_string().contains("host_file_roots"), "{bad}: {err}");
         }
     }
 

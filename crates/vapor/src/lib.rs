@@ -59,6 +59,8 @@ pub fn build(config: &Config, hypervisor: Arc<dyn Hypervisor>) -> Result<Arc<Vap
         upload_dir: config.upload_dir.clone(),
         seed_dir: config.seed_dir.clone(),
         backup_dir: config.backup_dir.clone(),
+        host_file_roots: config.effective_host_file_roots(),
+        database_path: Some(config.database_path.clone()),
         max_upload_bytes: config.max_upload_bytes,
         upload_ttl: std::time::Duration::from_secs(config.upload_ttl_hours.saturating_mul(3600)),
         console_token_ttl: std::time::Duration::from_secs(config.console_token_ttl_seconds),

@@ -18,6 +18,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use vapor_hypervisor::{HypervisorErrorKind, PoolAction};
 
+use super::vm::confine_host_file;
 use super::Vapor;
 use crate::db::now;
 use crate::error::{Error, Refusal, Result};
@@ -422,12 +423,15 @@ impl Vapor {
                 "path must be absolute, without '..'",
             ));
         }
-        if !p.is_file() {
+        if p.symlink_metadata().is_err() {
             return Err(Error::NotFound {
                 kind: "file",
                 id: path.to_owned(),
             });
         }
+        // The image is recorded where it really is, inside the roots, so
+        // that a VM given it by name or id gets the file that was checked.
+        let real = confine_host_file("path", path, &self.host_file_roots())?;
         let name = match name {
             Some(n) => n.to_owned(),
             None => p
@@ -436,7 +440,7 @@ impl Vapor {
                 .unwrap_or_default(),
         };
         validate_iso_filename(&name)?;
-        let file = p.to_path_buf();
+        let file = PathBuf::from(&real);
         let (is_iso, hash, size) = blocking_io(move || {
             let is_iso = is_iso9660(&file)?;
             let hash = if is_iso {
@@ -457,7 +461,7 @@ impl Vapor {
         let row = IsoRow {
             id: uuid::Uuid::new_v4().simple().to_string(),
             name,
-            path: path.to_owned(),
+            path: real,
             size_bytes: to_i64(size),
             sha256: hash,
             os_type: os_type.map(str::to_owned),

@@ -67,7 +67,15 @@ impl Vapor {
     /// Defines, starts and (when asked) marks a pool for autostart. A failure
     /// after the definition removes the definition again.
     pub async fn create_pool(&self, req: PoolCreate) -> Result<StoragePool> {
-        let spec = validate_pool(&req)?;
+        let mut spec = validate_pool(&req)?;
+        // A pool's directory gives its files to VMs as volumes, and its
+        // volumes are made and deleted there: it is held to the roots of
+        // host files. A logical pool's path names a volume group, not a
+        // directory.
+        if spec.pool_type != PoolType::Logical {
+            spec.path =
+                super::vm::confine_pool_directory("path", &spec.path, &self.host_file_roots())?;
+        }
         let _guard = self.locks.try_acquire("pool", &spec.name)?;
         let name = spec.name.clone();
         self.blocking(move |hv| hv.define_pool(&spec))

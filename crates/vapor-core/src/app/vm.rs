@@ -1,6 +1,6 @@
 //! Virtual machine lifecycle: create, read, update, delete and power actions.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rand::Rng;
@@ -100,6 +100,7 @@ impl VmCreate {
             tpm: false,
             pci_devices: Vec::new(),
             autostart: self.autostart,
+            start: false,
             labels: Default::default(),
         })
     }
@@ -365,7 +366,7 @@ impl Vapor {
     /// Re-reads the VM under its mutation guard and checks `precondition`
     /// against what it is now, so that no other change can come between the
     /// check and the caller's. Returns the VM as read.
-    async fn check_precondition(
+    pub(super) async fn check_precondition(
         &self,
         vm: Domain,
         id: &str,
@@ -646,8 +647,90 @@ pub(super) fn validate_mac(mac: &str) -> Result<()> {
     }
 }
 
-/// A path to a file on the host: absolute, no `..`, and present.
-pub(super) fn validate_host_file(field: &'static str, path: &str) -> Result<()> {
+/// The directories host files given to VMs (existing disks, CD-ROMs, ISOs
+/// registered in the library) must be inside, resolved, and Vapor's database,
+/// which no VM is ever given.
+#[derive(Debug, Clone, Default)]
+pub(super) struct HostFileRoots {
+    /// Each root as configured and as resolved (`None`: it does not exist,
+    /// so nothing is inside it).
+    roots: Vec<(PathBuf, Option<PathBuf>)>,
+    /// The database file, resolved when it exists.
+    database: Option<PathBuf>,
+}
+
+impl HostFileRoots {
+    /// `roots` resolved now (a root made later counts from the next request
+    /// on), and the database at `database`.
+    pub(super) fn new<'a>(
+        roots: impl IntoIterator<Item = &'a Path>,
+        database: Option<&Path>,
+    ) -> HostFileRoots {
+        let mut resolved: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        for root in roots {
+            if resolved.iter().any(|(r, _)| r == root) {
+                continue;
+            }
+            let real = root
+                .is_absolute()
+                .then(|| root.canonicalize().ok())
+                .flatten()
+                .filter(|r| r.is_dir());
+            resolved.push((root.to_path_buf(), real));
+        }
+        HostFileRoots {
+            roots: resolved,
+            database: database.map(|d| d.canonicalize().unwrap_or_else(|_| d.to_path_buf())),
+        }
+    }
+
+    /// The roots as configured, for messages.
+    fn listed(&self) -> String {
+        let shown: Vec<String> = self
+            .roots
+            .iter()
+            .map(|(r, _)| r.display().to_string())
+            .collect();
+        if shown.is_empty() {
+            "none are configured".to_owned()
+        } else {
+            shown.join(", ")
+        }
+    }
+
+    /// The database file and the files SQLite keeps beside it.
+    fn database_files(&self) -> Vec<PathBuf> {
+        let Some(db) = &self.database else {
+            return Vec::new();
+        };
+        let mut files = vec![db.clone()];
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            files.push(PathBuf::from(name));
+        }
+        files
+    }
+
+    /// Whether the resolved `real` path is inside a root that may give it.
+    /// A root that holds the database's directory without being it gives
+    /// nothing inside that directory.
+    fn admits(&self, real: &Path) -> bool {
+        let database_dir = self.database.as_deref().and_then(Path::parent);
+        self.roots
+            .iter()
+            .filter_map(|(_, r)| r.as_deref())
+            .any(|root| {
+                real.starts_with(root)
+                    && !database_dir.is_some_and(|dir| {
+                        real.starts_with(dir) && dir.starts_with(root) && dir != root
+                    })
+            })
+    }
+}
+
+/// `path` as a path, when it is absolute and has no `..`.
+fn absolute_without_parent<'a>(field: &'static str, path: &'a str) -> Result<&'a Path> {
     let p = Path::new(path);
     if !p.is_absolute()
         || p.components()
@@ -655,16 +738,157 @@ pub(super) fn validate_host_file(field: &'static str, path: &str) -> Result<()> 
     {
         return Err(Error::invalid(
             field,
-            format!("{field} must be an absolute path without '..'"),
+            format!("{field} must be an absolute path without '..', not '{path}'"),
         ));
     }
-    if !p.is_file() {
+    Ok(p)
+}
+
+/// Confines the directory a storage pool is to keep its volumes in (or to
+/// mount on) to the roots: an absolute path without `..`, resolved as far
+/// as it exists (symbolic links followed; the rest may be made when the pool
+/// is built), inside a root, and not holding Vapor's database, which would
+/// otherwise be listed, and could be deleted, as one of its volumes.
+/// Returns the resolved path.
+pub(super) fn confine_pool_directory(
+    field: &'static str,
+    path: &str,
+    roots: &HostFileRoots,
+) -> Result<String> {
+    let p = absolute_without_parent(field, path)?;
+    // The longest part that exists, resolved, and the rest as given.
+    let mut existing = p.to_path_buf();
+    let mut rest = Vec::new();
+    let resolved = loop {
+        match existing.canonicalize() {
+            Ok(real) => break real,
+            Err(_) => match (
+                existing.file_name().map(ToOwned::to_owned),
+                existing.parent(),
+            ) {
+                (Some(name), Some(parent)) => {
+                    rest.push(name);
+                    existing = parent.to_path_buf();
+                }
+                _ => {
+                    return Err(Error::invalid(
+                        field,
+                        format!("{field} '{path}' cannot be resolved on this host"),
+                    ))
+                }
+            },
+        }
+    };
+    let real = rest.iter().rev().fold(resolved, |dir, name| dir.join(name));
+    if !roots.admits(&real) {
         return Err(Error::invalid(
             field,
-            format!("{path} does not exist or is not a file"),
+            format!(
+                "{field} '{path}' is outside the allowed roots for host files ({}; [storage] host_file_roots)",
+                roots.listed()
+            ),
         ));
     }
-    Ok(())
+    if roots
+        .database_files()
+        .first()
+        .is_some_and(|db| db.starts_with(&real))
+    {
+        return Err(Error::invalid(
+            field,
+            format!("{field} '{path}' holds Vapor's own database; no pool is made over it"),
+        ));
+    }
+    real.into_os_string()
+        .into_string()
+        .map_err(|_| Error::invalid(field, format!("{field} '{path}' does not resolve to UTF-8")))
+}
+
+/// Confines a host file given in `field` to the roots: an absolute path
+/// without `..`, resolved (symbolic links followed), that names a regular
+/// file inside one of the roots (component by component, so
+/// `/var/lib/libvirt/images-evil` is not inside `/var/lib/libvirt/images`),
+/// and is neither Vapor's database nor a file beside it in its directory
+/// (unless that directory is itself a root). Returns the resolved path,
+/// which is what the VM is then given.
+pub(super) fn confine_host_file(
+    field: &'static str,
+    path: &str,
+    roots: &HostFileRoots,
+) -> Result<String> {
+    let p = absolute_without_parent(field, path)?;
+    let real = p.canonicalize().map_err(|e| {
+        Error::invalid(
+            field,
+            format!("{field} '{path}' cannot be resolved on this host: {e}"),
+        )
+    })?;
+    let outside = || {
+        Error::invalid(
+            field,
+            format!(
+                "{field} '{path}' is outside the allowed roots for host files ({}; [storage] host_file_roots)",
+                roots.listed()
+            ),
+        )
+    };
+    if roots.database_files().contains(&real) {
+        return Err(Error::invalid(
+            field,
+            format!("{field} '{path}' is Vapor's own database; it is never given to a VM"),
+        ));
+    }
+    if !roots.admits(&real) {
+        return Err(outside());
+    }
+    if !real.is_file() {
+        return Err(Error::invalid(
+            field,
+            format!("{field} '{path}' is not a regular file"),
+        ));
+    }
+    real.into_os_string()
+        .into_string()
+        .map_err(|_| Error::invalid(field, format!("{field} '{path}' does not resolve to UTF-8")))
+}
+
+impl Vapor {
+    /// The roots host files must be inside: `[storage] host_file_roots` and
+    /// the ISO library's directory, resolved now.
+    pub(super) fn host_file_roots(&self) -> HostFileRoots {
+        let s = &self.settings;
+        HostFileRoots::new(
+            s.host_file_roots
+                .iter()
+                .map(PathBuf::as_path)
+                .chain(std::iter::once(s.iso_dir.as_path())),
+            s.database_path.as_deref(),
+        )
+    }
+
+    /// Confines a create's existing disks and ISO to the host file roots,
+    /// and puts their resolved paths in the request, so that the domain
+    /// names the files that were checked.
+    pub(super) fn confine_create_files(&self, req: &mut VmCreateEnhanced) -> Result<()> {
+        let has_host_files = req.iso_path.is_some()
+            || req
+                .disks
+                .iter()
+                .any(|d| matches!(d.source, DiskSource::Existing { .. }));
+        if !has_host_files {
+            return Ok(());
+        }
+        let roots = self.host_file_roots();
+        for disk in &mut req.disks {
+            if let DiskSource::Existing { path } = &mut disk.source {
+                *path = confine_host_file("disks", path, &roots)?;
+            }
+        }
+        if let Some(iso) = &mut req.iso_path {
+            *iso = confine_host_file("iso_path", iso, &roots)?;
+        }
+        Ok(())
+    }
 }
 
 /// qcow2 images start with the magic `QFI\xfb`; anything else is attached raw.
@@ -737,13 +961,107 @@ mod tests {
         assert!(mac.starts_with("52:54:00:"));
     }
 
+    /// The field an error names and whether its message says `words`.
+    fn refused(result: Result<String>, words: &str) -> bool {
+        match result {
+            Err(Error::InvalidRequest {
+                field: Some(field),
+                message,
+            }) => field == "disks" && message.contains(words),
+            _ => false,
+        }
+    }
+
     #[test]
-    fn host_files() {
-        assert!(validate_host_file("iso_path", "relative.iso").is_err());
-        assert!(validate_host_file("iso_path", "/tmp/../etc/passwd").is_err());
-        assert!(validate_host_file("iso_path", "/nonexistent/x.iso").is_err());
+    fn host_files_are_confined_to_the_roots() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("images");
+        let evil = tmp.path().join("images-evil");
+        let data = tmp.path().join("data");
+        for dir in [&root, &evil, &data] {
+            std::fs::create_dir(dir).unwrap();
+        }
+        let inside = root.join("disk.img");
+        std::fs::write(&inside, b"").unwrap();
+        std::fs::write(evil.join("disk.img"), b"").unwrap();
+        let db = data.join("vapor.db");
+        std::fs::write(&db, b"").unwrap();
+        std::fs::write(data.join("other.img"), b"").unwrap();
+        let roots = HostFileRoots::new([root.as_path()], Some(&db));
+        let check = |p: &Path| confine_host_file("disks", p.to_str().unwrap(), &roots);
+
+        let real = root.canonicalize().unwrap().join("disk.img");
+        assert_eq!(check(&inside).unwrap(), real.to_str().unwrap());
+        // A string prefix is not a parent directory.
+        assert!(refused(
+            check(&evil.join("disk.img")),
+            "outside the allowed roots"
+        ));
+        assert!(refused(
+            check(&evil.join("disk.img")),
+            root.to_str().unwrap()
+        ));
+        assert!(refused(check(Path::new("/etc/passwd")), "outside"));
+        // Relative paths and '..' are refused before anything is resolved.
+        assert!(refused(
+            confine_host_file("disks", "images/disk.img", &roots),
+            "absolute path"
+        ));
+        assert!(refused(
+            check(&root.join("..").join("images-evil").join("disk.img")),
+            "without '..'"
+        ));
+        assert!(refused(
+            check(&root.join("missing.img")),
+            "cannot be resolved"
+        ));
+        assert!(refused(check(&root), "not a regular file"));
+
+        // A link inside a root to a file outside is judged by its target,
+        // and a link inside to a file inside gives the file's own path.
+        let escape = root.join("escape.img");
+        std::os::unix::fs::symlink("/etc/passwd", &escape).unwrap();
+        assert!(refused(check(&escape), "outside"));
+        let alias = root.join("alias.img");
+        std::os::unix::fs::symlink(&inside, &alias).unwrap();
+        assert_eq!(check(&alias).unwrap(), real.to_str().unwrap());
+
+        // The database and its companions, never; its directory only when
+        // it is a root itself, not when a root holds it.
+        let wide = HostFileRoots::new([tmp.path()], Some(&db));
+        let in_wide = |p: &Path| confine_host_file("disks", p.to_str().unwrap(), &wide);
+        assert!(refused(in_wide(&db), "database"));
+        assert!(refused(in_wide(&data.join("other.img")), "outside"));
+        assert!(in_wide(&inside).is_ok());
+        let with_data = HostFileRoots::new([data.as_path()], Some(&db));
+        assert!(confine_host_file(
+            "disks",
+            data.join("other.img").to_str().unwrap(),
+            &with_data
+        )
+        .is_ok());
+        assert!(refused(
+            confine_host_file("disks", db.to_str().unwrap(), &with_data),
+            "database"
+        ));
+        let wal = data.join("vapor.db-wal");
+        std::fs::write(&wal, b"").unwrap();
+        assert!(refused(
+            confine_host_file("disks", wal.to_str().unwrap(), &with_data),
+            "database"
+        ));
+
+        // No roots: nothing is admitted, and the message says so.
+        let none = HostFileRoots::new(std::iter::empty(), None);
+        assert!(refused(
+            confine_host_file("disks", inside.to_str().unwrap(), &none),
+            "none are configured"
+        ));
+    }
+
+    #[test]
+    fn formats_are_probed() {
         let f = tempfile::NamedTempFile::new().unwrap();
-        validate_host_file("iso_path", f.path().to_str().unwrap()).unwrap();
         assert_eq!(probe_format(f.path().to_str().unwrap()), DiskFormat::Raw);
         std::fs::write(f.path(), b"QFI\xfb\0\0\0\x03").unwrap();
         assert_eq!(probe_format(f.path().to_str().unwrap()), DiskFormat::Qcow2);
