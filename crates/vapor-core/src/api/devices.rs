@@ -14,6 +14,7 @@ use crate::app::{
 };
 use crate::auth::Principal;
 use crate::error::Error;
+use crate::etag::IfMatch;
 
 fn class_of(t: models::PciDeviceType) -> PciDeviceClass {
     match t {
@@ -101,6 +102,7 @@ impl Devices<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::PciDeviceAttachHeaderParams,
         path: &models::PciDeviceAttachPathParams,
         body: &models::PciAttachRequest,
     ) -> Result<PciDeviceAttachResponse, Error> {
@@ -119,7 +121,11 @@ impl Devices<Error> for VaporApi {
             x_vga: opts.x_vga.unwrap_or(false),
             romfile: opts.romfile,
         };
-        let (vm, dev) = self.app.attach_pci_device(&path.id, req).await?;
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
+        let (vm, dev) = self
+            .app
+            .attach_pci_device(&path.id, req, precondition.as_ref())
+            .await?;
         let (status, error) = success();
         Ok(PciDeviceAttachResponse::Status200_Attached(
             models::PciAssignmentEnvelope {
@@ -141,11 +147,16 @@ impl Devices<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::PciDeviceDetachHeaderParams,
         path: &models::PciDeviceDetachPathParams,
     ) -> Result<PciDeviceDetachResponse, Error> {
         let (vm, dev) = self
             .app
-            .detach_pci_device(&path.id, &path.device_id)
+            .detach_pci_device(
+                &path.id,
+                &path.device_id,
+                IfMatch::parse_optional(header_params.if_match.as_deref())?.as_ref(),
+            )
             .await?;
         let (status, error) = success();
         Ok(PciDeviceDetachResponse::Status200_Detached(
@@ -196,10 +207,15 @@ impl Devices<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::VmHotplugHeaderParams,
         path: &models::VmHotplugPathParams,
         body: &models::HotplugRequest,
     ) -> Result<VmHotplugResponse, Error> {
-        let out = self.app.hotplug(&path.id, hotplug_request(body)).await?;
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
+        let out = self
+            .app
+            .hotplug(&path.id, hotplug_request(body), precondition.as_ref())
+            .await?;
         let (status, error) = success();
         Ok(VmHotplugResponse::Status200_Done(models::HotplugEnvelope {
             status,

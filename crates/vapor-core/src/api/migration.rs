@@ -14,6 +14,7 @@ use super::{nullable, success, VaporApi};
 use crate::app::MigrationRequest;
 use crate::auth::Principal;
 use crate::error::Error;
+use crate::etag::IfMatch;
 use crate::migration_store::{self as store, MigrationRow};
 
 #[async_trait]
@@ -26,6 +27,7 @@ impl Migration<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::MigrationStartHeaderParams,
         path: &models::MigrationStartPathParams,
         body: &models::MigrationRequest,
     ) -> Result<MigrationStartResponse, Error> {
@@ -46,7 +48,11 @@ impl Migration<Error> for VaporApi {
             },
             ..defaults
         };
-        let row = self.app.start_migration(&path.id, request).await?;
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
+        let row = self
+            .app
+            .start_migration(&path.id, request, precondition.as_ref())
+            .await?;
         let (status, error) = success();
         Ok(MigrationStartResponse::Status202_MigrationStarted(
             models::MigrationEnvelope {

@@ -14,6 +14,7 @@ use super::{convert, nullable, success, VaporApi};
 use crate::app::{SnapshotCapabilities, SnapshotCreate, SnapshotKind, SnapshotView};
 use crate::auth::Principal;
 use crate::error::Error;
+use crate::etag::IfMatch;
 
 #[async_trait]
 impl Snapshots<Error> for VaporApi {
@@ -132,9 +133,14 @@ impl Snapshots<Error> for VaporApi {
         _host: &Host,
         _cookies: &CookieJar,
         _claims: &Principal,
+        header_params: &models::SnapshotRevertHeaderParams,
         path: &models::SnapshotRevertPathParams,
     ) -> Result<SnapshotRevertResponse, Error> {
-        let outcome = self.app.revert_snapshot(&path.id, &path.snapshot).await?;
+        let precondition = IfMatch::parse_optional(header_params.if_match.as_deref())?;
+        let outcome = self
+            .app
+            .revert_snapshot(&path.id, &path.snapshot, precondition.as_ref())
+            .await?;
         let (status, error) = success();
         Ok(SnapshotRevertResponse::Status200_Reverted(
             models::SnapshotRevertEnvelope {

@@ -10,6 +10,7 @@ use vapor_hypervisor::{Domain, PciDevice, PciDeviceClass, PciHostdev};
 
 use super::Vapor;
 use crate::error::{Error, Refusal, Result};
+use crate::etag::IfMatch;
 
 const KIND: &str = "pci_device";
 
@@ -76,11 +77,13 @@ impl Vapor {
         &self,
         vm_id: &str,
         req: PciAttach,
+        precondition: Option<&IfMatch>,
     ) -> Result<(Domain, PciDevice)> {
         let vm = self.get_vm(vm_id).await?;
         let rom_file = check_vfio_options(&req)?;
         self.require_iommu().await?;
         let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let vm = self.check_precondition(vm, vm_id, precondition).await?;
         let device = self.find_pci_device(&req.device_id).await?;
         if let Some(owner) = &device.assigned_to {
             return Err(Error::refused(
@@ -106,9 +109,11 @@ impl Vapor {
         &self,
         vm_id: &str,
         device_id: &str,
+        precondition: Option<&IfMatch>,
     ) -> Result<(Domain, PciDevice)> {
         let vm = self.get_vm(vm_id).await?;
         let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let vm = self.check_precondition(vm, vm_id, precondition).await?;
         let device = self.find_pci_device(device_id).await?;
         if device.assigned_to.as_deref() != Some(vm.name.as_str()) {
             return Err(Error::NotFound {

@@ -20,12 +20,13 @@ use vapor_hypervisor::{
 };
 
 use super::vm::{
-    generate_mac, probe_format, validate_host_file, validate_mac, validate_memory,
+    confine_host_file, generate_mac, probe_format, validate_mac, validate_memory,
     validate_name_like, validate_vcpus, KIND,
 };
 use super::vm_create::Targets;
 use super::Vapor;
 use crate::error::{Error, Result};
+use crate::etag::IfMatch;
 
 /// What a hotplug request changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +188,12 @@ fn check_target(target: &str, bus: DiskBus) -> Result<()> {
 impl Vapor {
     /// Adds or removes vCPUs, memory, a disk, a NIC or a USB device on a
     /// running VM.
-    pub async fn hotplug(&self, vm_id: &str, req: HotplugRequest) -> Result<HotplugOutcome> {
+    pub async fn hotplug(
+        &self,
+        vm_id: &str,
+        req: HotplugRequest,
+        precondition: Option<&IfMatch>,
+    ) -> Result<HotplugOutcome> {
         let what = format!("{} {}", req.resource.as_str(), req.action.as_str());
         let allowed = allowed(req.resource, req.action);
         if let Some(extra) = req
@@ -206,6 +212,7 @@ impl Vapor {
         }
         let vm = self.get_vm(vm_id).await?;
         let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let vm = self.check_precondition(vm, vm_id, precondition).await?;
         if !vm.state.is_active() {
             return Err(Error::conflict(format!(
                 "virtual machine '{}' is not running; hotplug changes a running VM (a stopped VM's memory and vCPUs change with PUT)",
@@ -309,13 +316,13 @@ impl Vapor {
                 )));
             }
         }
+        let (source, format) = self.disk_source(&source).await?;
         if vm.disks.iter().any(|d| d.path.as_deref() == Some(&source)) {
             return Err(Error::conflict(format!(
                 "VM '{}' already has {source} attached",
                 vm.name
             )));
         }
-        let format = self.disk_source_format(&source).await?;
         let target = match &c.target {
             Some(t) => t.clone(),
             None => Targets::new(vm.disks.iter().map(|d| d.target.clone())).next(bus),
@@ -351,36 +358,52 @@ impl Vapor {
         ))
     }
 
-    /// The format of an existing volume or image file; 404 when it is neither.
-    async fn disk_source_format(&self, source: &str) -> Result<DiskFormat> {
+    /// The path to attach and the format of an existing volume or image
+    /// file; 404 when it is neither. A path that is a file on this host is
+    /// confined to the host file roots and given resolved, volume or not; a
+    /// volume the backend alone knows (the mock, the test driver) is given
+    /// as it is.
+    async fn disk_source(&self, source: &str) -> Result<(String, DiskFormat)> {
         if !source.starts_with('/') {
             return Err(Error::invalid(
                 "source",
                 "source is the absolute path of a volume or image file",
             ));
         }
+        let on_host = std::path::Path::new(source).symlink_metadata().is_ok();
+        let confined = || confine_host_file("source", source, &self.host_file_roots());
         let path = source.to_owned();
         match self
             .blocking(move |hv| hv.lookup_volume_by_path(&path))
             .await
         {
-            Ok(v) => Ok(match v.format.as_deref() {
-                Some("qcow2") => DiskFormat::Qcow2,
-                Some("raw") | None => DiskFormat::Raw,
-                Some(other) => {
-                    return Err(Error::unsupported(format!(
-                        "volume {source} is in {other} format; Vapor attaches qcow2 and raw"
-                    )))
-                }
-            }),
+            Ok(v) => {
+                let format = match v.format.as_deref() {
+                    Some("qcow2") => DiskFormat::Qcow2,
+                    Some("raw") | None => DiskFormat::Raw,
+                    Some(other) => {
+                        return Err(Error::unsupported(format!(
+                            "volume {source} is in {other} format; Vapor attaches qcow2 and raw"
+                        )))
+                    }
+                };
+                let path = if on_host {
+                    confined()?
+                } else {
+                    source.to_owned()
+                };
+                Ok((path, format))
+            }
             Err(e) if e.kind == HypervisorErrorKind::NotFound => {
-                if validate_host_file("source", source).is_err() {
+                if !on_host {
                     return Err(Error::NotFound {
                         kind: "volume",
                         id: source.to_owned(),
                     });
                 }
-                Ok(probe_format(source))
+                let path = confined()?;
+                let format = probe_format(&path);
+                Ok((path, format))
             }
             Err(e) => Err(Error::from_hypervisor(
                 "looking up the volume",

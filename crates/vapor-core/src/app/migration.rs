@@ -33,6 +33,7 @@ use super::metrics::VM_NOT_RUNNING;
 use super::Vapor;
 use crate::db::now;
 use crate::error::{Error, Refusal, Result};
+use crate::etag::IfMatch;
 use crate::migration_store::{self as store, MigrationRow};
 use crate::operations::{OperationFailure, OperationHandle, OperationStatus};
 
@@ -190,6 +191,7 @@ impl Vapor {
         self: &Arc<Self>,
         id: &str,
         req: MigrationRequest,
+        precondition: Option<&IfMatch>,
     ) -> Result<MigrationRow> {
         let spec = validate(&req)?;
         let vm = self.get_vm(id).await?;
@@ -204,6 +206,7 @@ impl Vapor {
             ));
         }
         let guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let vm = self.check_precondition(vm, id, precondition).await?;
         if !vm.state.is_active() {
             return Err(Error::refused(
                 Refusal::Conflict,

@@ -15,6 +15,7 @@ use vapor_hypervisor::{
 use super::Vapor;
 use crate::db::now;
 use crate::error::{Error, Refusal, Result};
+use crate::etag::IfMatch;
 
 const KIND: &str = "snapshot";
 const VM: &str = "virtual machine";
@@ -746,9 +747,15 @@ impl Vapor {
     /// Returns the VM to the snapshot. 409 `SNAPSHOT_NOT_REVERTIBLE` when
     /// this host cannot revert it, 409 with libvirt's reason when libvirt
     /// refuses.
-    pub async fn revert_snapshot(&self, id: &str, name: &str) -> Result<RevertOutcome> {
+    pub async fn revert_snapshot(
+        &self,
+        id: &str,
+        name: &str,
+        precondition: Option<&IfMatch>,
+    ) -> Result<RevertOutcome> {
         let vm = self.get_vm(id).await?;
         let _guard = self.locks.try_acquire("vm", &vm.uuid)?;
+        let vm = self.check_precondition(vm, id, precondition).await?;
         let facts = self.snapshot_facts(&vm).await?;
         let info = self.lookup_snapshot(&vm, name).await?;
         let (revertible, _) = assess(&facts, &info);

@@ -205,32 +205,67 @@ async fn with_an_iommu_devices_are_attached_once_and_detached() {
     };
     let code = |e: vapor_core::Error| (e.http_status(), e.code());
 
-    let (_, dev) = app.attach_pci_device("a", req(&gpu.name)).await.unwrap();
+    let (_, dev) = app
+        .attach_pci_device("a", req(&gpu.name), None)
+        .await
+        .unwrap();
     assert_eq!(dev.address, gpu.address);
     let listed = app.list_pci_devices(None).await.unwrap();
     let now = listed.iter().find(|d| d.name == gpu.name).unwrap();
     assert_eq!(now.assigned_to.as_deref(), Some("a"));
 
     let again = app
-        .attach_pci_device("b", req(&gpu.name))
+        .attach_pci_device("b", req(&gpu.name), None)
         .await
         .unwrap_err();
     assert_eq!(code(again), (409, "DEVICE_IN_USE"));
     let unknown = app
-        .attach_pci_device("a", req("pci_ffff_ff_1f_7"))
+        .attach_pci_device("a", req("pci_ffff_ff_1f_7"), None)
         .await
         .unwrap_err();
     assert_eq!(code(unknown).0, 404);
-    let not_b = app.detach_pci_device("b", &gpu.name).await.unwrap_err();
+    let not_b = app
+        .detach_pci_device("b", &gpu.name, None)
+        .await
+        .unwrap_err();
     assert_eq!(code(not_b).0, 404);
 
-    app.detach_pci_device("a", &gpu.name).await.unwrap();
+    app.detach_pci_device("a", &gpu.name, None).await.unwrap();
     let listed = app.list_pci_devices(None).await.unwrap();
     assert!(listed.iter().all(|d| d.assigned_to.is_none()));
-    let twice = app.detach_pci_device("a", &gpu.name).await.unwrap_err();
+    let twice = app
+        .detach_pci_device("a", &gpu.name, None)
+        .await
+        .unwrap_err();
     assert_eq!(code(twice).0, 404);
-    // Free again: b can have it.
-    app.attach_pci_device("b", req(&gpu.name)).await.unwrap();
+    // Free again: b can have it, but not under an entity tag b no longer has.
+    let stale = vapor_core::etag::IfMatch::parse("\"not-b-any-more\"").unwrap();
+    let refused = app
+        .attach_pci_device("b", req(&gpu.name), Some(&stale))
+        .await
+        .unwrap_err();
+    assert_eq!(code(refused), (412, "PRECONDITION_FAILED"));
+    let listed = app.list_pci_devices(None).await.unwrap();
+    assert!(
+        listed.iter().all(|d| d.assigned_to.is_none()),
+        "a refused attach assigns nothing"
+    );
+    let current =
+        vapor_core::etag::IfMatch::parse(&vapor_core::etag::of(&app.get_vm("b").await.unwrap()))
+            .unwrap();
+    app.attach_pci_device("b", req(&gpu.name), Some(&current))
+        .await
+        .unwrap();
+    // The tag is of the VM as GET shows it, which names no PCI device: an
+    // assignment is seen in the device list, and leaves the tag alone.
+    let refused = app
+        .detach_pci_device("b", &gpu.name, Some(&stale))
+        .await
+        .unwrap_err();
+    assert_eq!(code(refused), (412, "PRECONDITION_FAILED"));
+    app.detach_pci_device("b", &gpu.name, Some(&current))
+        .await
+        .unwrap();
 }
 
 /// `pci_devices` at create time, through the application over a mock host
@@ -270,6 +305,7 @@ async fn devices_given_at_create_are_assigned_to_the_new_vm() {
         tpm: false,
         pci_devices: pci.iter().map(|s| s.to_string()).collect(),
         autostart: false,
+        start: false,
         labels: Default::default(),
     };
     let code = |e: vapor_core::Error| (e.http_status(), e.code());
@@ -287,7 +323,11 @@ async fn devices_given_at_create_are_assigned_to_the_new_vm() {
     for (name, pci, expected) in [
         ("taken", vec![first.as_str()], (409, "DEVICE_IN_USE")),
         ("unknown", vec!["pci_ffff_ff_1f_7"], (404, "NOT_FOUND")),
-        ("twice", vec![second.as_str(), second.as_str()], (400, "VALIDATION_ERROR")),
+        (
+            "twice",
+            vec![second.as_str(), second.as_str()],
+            (400, "VALIDATION_ERROR"),
+        ),
     ] {
         let err = app
             .create_vm_enhanced(request(name, &pci))

@@ -281,3 +281,121 @@ async fn template_changes_honour_if_match() {
         .await
         .expect_error(404, "NOT_FOUND");
 }
+
+/// Snapshot revert, migration and hotplug are changes of the VM too: a stale
+/// tag stops them before anything is done, the current one lets them through.
+#[tokio::test]
+async fn snapshot_revert_migration_and_hotplug_honour_if_match() {
+    let server = TestServer::start().await;
+    let vm = server.name("etag-more");
+    server
+        .op("vm_create")
+        .json(json!({
+            "name": vm, "memory": 128, "vcpus": 1, "disk_size": 1,
+            "graphics": [{"type": "none"}]
+        }))
+        .send()
+        .await
+        .expect(201);
+    server
+        .op("snapshot_create")
+        .path("id", &vm)
+        .json(json!({"name": "base"}))
+        .send()
+        .await
+        .expect(201);
+    let (_, stale) = get_vm(&server, &vm).await;
+    server
+        .op("vm_update")
+        .path("id", &vm)
+        .json(json!({"memory": 192}))
+        .send()
+        .await
+        .expect(200);
+    let (changed, current) = get_vm(&server, &vm).await;
+    assert_ne!(stale, current);
+
+    server
+        .op("snapshot_revert")
+        .path("id", &vm)
+        .path("snapshot", "base")
+        .header("If-Match", &stale)
+        .send()
+        .await
+        .expect_error(412, "PRECONDITION_FAILED");
+    let (after, after_tag) = get_vm(&server, &vm).await;
+    assert_eq!(
+        after["memory"], changed["memory"],
+        "a refused revert changes nothing"
+    );
+    assert_eq!(after_tag, current);
+
+    // The migration's precondition is checked before its destination is
+    // contacted: a stale tag is 412, the current one reaches the next check
+    // (a shut-off VM does not migrate).
+    let migrate = |tag: String| {
+        let server = &server;
+        let vm = vm.clone();
+        async move {
+            server
+                .op("migration_start")
+                .path("id", &vm)
+                .header("If-Match", &tag)
+                .json(json!({"destination_host": "elsewhere"}))
+                .send()
+                .await
+        }
+    };
+    migrate(stale.clone())
+        .await
+        .expect_error(412, "PRECONDITION_FAILED");
+    // So is a hotplug's, before the VM's state: the stale tag is 412, the
+    // current one reaches the next check (a shut-off VM is changed by PUT).
+    let hotplug = |tag: String| {
+        let server = &server;
+        let vm = vm.clone();
+        async move {
+            server
+                .op("vm_hotplug")
+                .path("id", &vm)
+                .header("If-Match", &tag)
+                .json(json!({"resource_type": "memory", "action": "add",
+                             "configuration": {"memory": 256}}))
+                .send()
+                .await
+        }
+    };
+    hotplug(stale.clone())
+        .await
+        .expect_error(412, "PRECONDITION_FAILED");
+    hotplug(current.clone()).await.expect_error(409, "CONFLICT");
+    migrate(current.clone())
+        .await
+        .expect_error(409, "VM_NOT_RUNNING");
+
+    let reverted = server
+        .op("snapshot_revert")
+        .path("id", &vm)
+        .path("snapshot", "base")
+        .header("If-Match", &current)
+        .send()
+        .await;
+    assert_eq!(
+        reverted.expect(200)["vm"]["memory"],
+        128,
+        "the snapshot's definition is back"
+    );
+    assert_ne!(
+        get_vm(&server, &vm).await.1,
+        current,
+        "the revert changed the tag"
+    );
+
+    server
+        .op("vm_delete")
+        .path("id", &vm)
+        .query("remove_disks", "true")
+        .send()
+        .await
+        .expect(204);
+}
