@@ -187,10 +187,24 @@ pub struct VmConsoleGetQueryParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
 #[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct PciDeviceAttachHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
 pub struct PciDeviceAttachPathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]
     pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct PciDeviceDetachHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -209,6 +223,13 @@ pub struct PciDeviceListQueryParams {
     #[serde(rename = "type")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<models::PciDeviceType>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct VmHotplugHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -321,6 +342,13 @@ pub struct IsoUploadPatchHeaderParams {
 pub struct IsoUploadPatchPathParams {
     #[validate(length(min = 1, max = 64))]
     pub upload_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct MigrationStartHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -473,6 +501,13 @@ pub struct SnapshotListPathParams {
     /// The VM's name or UUID.
     #[validate(length(min = 1, max = 64))]
     pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
+#[cfg_attr(feature = "conversion", derive(frunk::LabelledGeneric))]
+pub struct SnapshotRevertHeaderParams {
+    #[validate(length(min = 1, max = 1024))]
+    pub if_match: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, validator::Validate)]
@@ -990,7 +1025,7 @@ pub struct AuditEntry {
     #[validate(custom(function = "check_xss_string"))]
     pub token_name: String,
 
-    /// `POST`, `PUT`, `PATCH` or `DELETE`.
+    /// `POST`, `PUT`, `PATCH` or `DELETE`; `GET` for a console token (`vm_console_get`).
     #[serde(rename = "method")]
     #[validate(custom(function = "check_xss_string"))]
     pub method: String,
@@ -1004,7 +1039,7 @@ pub struct AuditEntry {
     #[serde(rename = "operation")]
     pub operation: Nullable<String>,
 
-    /// The object the path names: its first path parameter (a VM name or UUID, a pool, a network, an ISO, an operation); null when it names none, as in a create.
+    /// The object the path names: its first path parameter (a VM name or UUID, a pool, a network, an ISO, an operation); or, for a create on a collection path that succeeded, the new object's name (its id when it has no name); null otherwise.
     #[serde(rename = "target")]
     pub target: Nullable<String>,
 
@@ -5252,19 +5287,19 @@ pub struct DiskCreateConfig {
     #[validate(nested)]
     pub action: models::DiskAction,
 
-    /// GiB, for `create`.
+    /// GiB, for `create` only (400 with another action).
     #[serde(rename = "size")]
     #[validate(range(min = 1u64, max = 65536u64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
 
-    /// Existing image, for `existing`.
+    /// Existing image, for `existing` only (400 with another action).
     #[serde(rename = "path")]
     #[validate(length(max = 4096), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 
-    /// Volume to copy, for `clone`.
+    /// Volume to copy, for `clone` only (400 with another action).
     #[serde(rename = "source_path")]
     #[validate(length(max = 4096), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -23274,6 +23309,11 @@ pub struct VmCreateEnhancedRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autostart: Option<bool>,
 
+    /// Start the VM once it is defined. A start that fails undoes the whole create (domain, NVRAM, TPM state, volumes, seed) and answers the error.
+    #[serde(rename = "start")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<bool>,
+
     #[serde(rename = "template")]
     #[validate(length(max = 64), custom(function = "check_xss_string"))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -23308,6 +23348,7 @@ impl VmCreateEnhancedRequest {
             features: None,
             pci_devices: None,
             autostart: Some(false),
+            start: Some(false),
             template: None,
             metadata: None,
         }
@@ -23360,6 +23401,9 @@ impl std::fmt::Display for VmCreateEnhancedRequest {
             self.autostart
                 .as_ref()
                 .map(|autostart| ["autostart".to_string(), autostart.to_string()].join(",")),
+            self.start
+                .as_ref()
+                .map(|start| ["start".to_string(), start.to_string()].join(",")),
             self.template
                 .as_ref()
                 .map(|template| ["template".to_string(), template.to_string()].join(",")),
@@ -23399,6 +23443,7 @@ impl std::str::FromStr for VmCreateEnhancedRequest {
             pub features: Vec<models::VmFeatures>,
             pub pci_devices: Vec<Vec<String>>,
             pub autostart: Vec<bool>,
+            pub start: Vec<bool>,
             pub template: Vec<String>,
             pub metadata: Vec<std::collections::HashMap<String, String>>,
         }
@@ -23447,6 +23492,8 @@ impl std::str::FromStr for VmCreateEnhancedRequest {
                     #[allow(clippy::redundant_clone)]
                     "autostart" => intermediate_rep.autostart.push(<bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     #[allow(clippy::redundant_clone)]
+                    "start" => intermediate_rep.start.push(<bool as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
+                    #[allow(clippy::redundant_clone)]
                     "template" => intermediate_rep.template.push(<String as std::str::FromStr>::from_str(val).map_err(|x| x.to_string())?),
                     "metadata" => return std::result::Result::Err("Parsing a container in this style is not supported in VmCreateEnhancedRequest".to_string()),
                     _ => return std::result::Result::Err("Unexpected key while parsing VmCreateEnhancedRequest".to_string())
@@ -23485,6 +23532,7 @@ impl std::str::FromStr for VmCreateEnhancedRequest {
             features: intermediate_rep.features.into_iter().next(),
             pci_devices: intermediate_rep.pci_devices.into_iter().next(),
             autostart: intermediate_rep.autostart.into_iter().next(),
+            start: intermediate_rep.start.into_iter().next(),
             template: intermediate_rep.template.into_iter().next(),
             metadata: intermediate_rep.metadata.into_iter().next(),
         })

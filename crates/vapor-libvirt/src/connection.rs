@@ -409,14 +409,20 @@ fn open_bounded(uri: &str, calls: &AtomicU64) -> Result<Handle, HypervisorError>
             // A receiver that gave up drops the connection here.
             let _ = tx.send((opened, counted.load(Ordering::Relaxed)));
         })
-        .map_err(|e| HypervisorError::failed(format!("cannot start a thread to open libvirt: {e}")))?;
+        .map_err(|e| {
+            HypervisorError::failed(format!("cannot start a thread to open libvirt: {e}"))
+        })?;
     match rx.recv_timeout(OPEN_TIMEOUT) {
         Ok((opened, n)) => {
             calls.fetch_add(n, Ordering::Relaxed);
             opened
         }
         Err(_) => {
-            warn!(uri, timeout_s = OPEN_TIMEOUT.as_secs(), "libvirt did not answer the open in time");
+            warn!(
+                uri,
+                timeout_s = OPEN_TIMEOUT.as_secs(),
+                "libvirt did not answer the open in time"
+            );
             Err(HypervisorError::new(
                 HypervisorErrorKind::Unavailable,
                 format!(

@@ -275,6 +275,11 @@ impl Hypervisor for LibvirtHypervisor {
             };
             let Err(err) = result else { return Ok(()) };
             let err = Error::from(err);
+            if action == PowerAction::Start {
+                if let Some(refusal) = missing_smm(&err) {
+                    return Err(Error::Hypervisor(refusal));
+                }
+            }
             if err.kind() == HypervisorErrorKind::Failed {
                 if let Ok(now) = dom.state() {
                     if !applies(action, now) {
@@ -593,6 +598,26 @@ fn disk_capacity(
         return dom.block_capacity(target).ok();
     }
     None
+}
+
+/// QEMU's refusal to start a guest whose firmware needs System Management
+/// Mode (Secure Boot builds of OVMF) under a hypervisor that has none, as
+/// nested KVM often lacks: a clear `Unsupported`, with QEMU's words kept.
+fn missing_smm(err: &Error) -> Option<HypervisorError> {
+    let message = match err {
+        Error::Virt(e) => e.to_string(),
+        Error::Hypervisor(e) => e.message.clone(),
+    };
+    message
+        .contains("System Management Mode not supported")
+        .then(|| HypervisorError {
+            kind: HypervisorErrorKind::Unsupported,
+            message: format!(
+                "this host's hypervisor has no System Management Mode, which Secure Boot \
+                 firmware needs: turn secure_boot off, or set [libvirt] domain_type = qemu \
+                 (full emulation) ({message})"
+            ),
+        })
 }
 
 #[cfg(test)]

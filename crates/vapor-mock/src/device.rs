@@ -182,6 +182,7 @@ impl DeviceBackend for MockHypervisor {
     }
 
     fn attach_pci_device(&self, domain: &str, dev: &PciHostdev) -> Result<()> {
+        self.injected_failure(crate::MockOperation::AttachPciDevice)?;
         let state = self.lock();
         let uuid = state
             .find_uuid(domain)

@@ -91,6 +91,7 @@ fn config_only(d: &mut MockDomain, change: impl Fn(&mut DomainSpec)) {
 
 impl HotplugBackend for MockHypervisor {
     fn set_hotplug_maximums(&self, uuid: &str, max_vcpus: u32, max_memory_mib: u64) -> Result<()> {
+        self.injected_failure(crate::MockOperation::SetHotplugMaximums)?;
         let mut state = self.lock();
         let d = state.domain_mut(uuid)?;
         if d.state.is_active() {

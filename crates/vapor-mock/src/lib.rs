@@ -15,6 +15,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use vapor_hypervisor::*;
 
+pub use faults::MockOperation;
+
 /// The first port handed to an automatic display, like QEMU's VNC base port.
 const FIRST_DISPLAY_PORT: i32 = 5900;
 
@@ -74,6 +76,7 @@ pub struct MockHypervisor {
     hotplug: hotplug::MockHotplug,
     guests: guest::MockGuests,
     events: events::MockEvents,
+    faults: faults::MockFaults,
 }
 
 impl Default for MockHypervisor {
@@ -95,11 +98,20 @@ impl MockHypervisor {
             hotplug: hotplug::MockHotplug::default(),
             guests: guest::MockGuests::default(),
             events: events::MockEvents::default(),
+            faults: faults::MockFaults::default(),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The definition a domain was given (by name or UUID), as a libvirt
+    /// backend would write it into XML; `None` when no such domain exists.
+    pub fn domain_spec(&self, name_or_uuid: &str) -> Option<DomainSpec> {
+        let state = self.lock();
+        let uuid = state.find_uuid(name_or_uuid)?;
+        state.domains.get(&uuid).map(|d| d.spec.clone())
     }
 }
 
@@ -270,6 +282,7 @@ impl Hypervisor for MockHypervisor {
     }
 
     fn define_domain(&self, spec: &DomainSpec) -> Result<Domain> {
+        self.injected_failure(MockOperation::Define)?;
         let mut state = self.lock();
         if let Some(existing) = state.domains.values().find(|d| d.spec.name == spec.name) {
             return Err(HypervisorError::already_exists(format!(
@@ -334,6 +347,7 @@ impl Hypervisor for MockHypervisor {
         let events: &[(E, Option<&str>)] = match action {
             PowerAction::Start if active => return invalid("domain is already running"),
             PowerAction::Start => {
+                self.injected_failure(MockOperation::Start)?;
                 d.state = DomainState::Running;
                 let autos = d.spec.graphics.iter().filter(|g| g.port.is_none()).count() as i32;
                 d.display_ports = (0..autos).map(|i| port + i).collect();
@@ -433,6 +447,7 @@ impl Hypervisor for MockHypervisor {
     }
 
     fn set_autostart(&self, uuid: &str, autostart: bool) -> Result<()> {
+        self.injected_failure(MockOperation::SetAutostart)?;
         let mut state = self.lock();
         state.domain_mut(uuid)?.autostart = autostart;
         Ok(())
@@ -447,6 +462,7 @@ mod backup;
 mod console;
 mod device;
 mod events;
+mod faults;
 mod guest;
 mod hotplug;
 mod metrics;

@@ -178,3 +178,27 @@ fn volumes_live_in_pools() {
     );
     assert_eq!(hv.lookup_domain("a").unwrap().disks[0].capacity_bytes, None);
 }
+
+#[test]
+fn an_injected_failure_fails_one_call_and_changes_nothing() {
+    let hv = MockHypervisor::new();
+    hv.fail_next(MockOperation::Define);
+    let err = hv.define_domain(&spec("a", U1)).unwrap_err();
+    assert_eq!(err.kind, HypervisorErrorKind::Failed);
+    assert_eq!(err.message, "injected failure of define");
+    assert!(hv.lookup_domain("a").is_err(), "nothing was defined");
+    hv.define_domain(&spec("a", U1)).unwrap();
+
+    hv.fail_next(MockOperation::Start);
+    assert!(hv.failure_armed(MockOperation::Start));
+    assert!(hv.power(U1, PowerAction::Start).is_err());
+    assert!(!hv.failure_armed(MockOperation::Start));
+    assert_eq!(hv.lookup_domain(U1).unwrap().state, DomainState::Shutoff);
+    hv.power(U1, PowerAction::Start).unwrap();
+    assert_eq!(hv.lookup_domain(U1).unwrap().state, DomainState::Running);
+
+    hv.fail_next(MockOperation::SetAutostart);
+    assert!(hv.set_autostart(U1, true).is_err());
+    assert!(!hv.lookup_domain(U1).unwrap().autostart);
+    assert_eq!(hv.domain_spec("a").unwrap().uuid, U1);
+}

@@ -13,12 +13,12 @@
 use std::path::{Component, Path as FsPath, PathBuf};
 use std::sync::Arc;
 
+use crate::page_reply::{self, error};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use http::StatusCode;
-use crate::page_reply::{self, error};
 use vapor_core::app::Vapor;
 
 const PAGE: &str = include_str!("../assets/console.html");

@@ -178,6 +178,9 @@ pub struct TestServer {
     pub base_url: String,
     pub token: String,
     pub hypervisor: Arc<dyn Hypervisor>,
+    /// The same backend as [`TestServer::hypervisor`] when it is the mock,
+    /// for its test hooks (injected failures, the definitions it was given).
+    pub mock: Option<Arc<vapor_mock::MockHypervisor>>,
     pub app: Arc<vapor_core::app::Vapor>,
     /// The configuration the server was built from.
     pub config: vapor::Config,
@@ -223,10 +226,23 @@ impl TestServer {
             upload_dir: dir.path().join("uploads"),
             seed_dir: dir.path().join("seeds"),
             max_chunk_bytes: 8 * 1024 * 1024,
+            // Tests attach images they make in this server's directory and
+            // in temporary directories of their own.
+            host_file_roots: vec![
+                PathBuf::from(vapor::Config::default().default_pool_path),
+                dir.path().to_path_buf(),
+                std::env::temp_dir(),
+            ],
             ..vapor::Config::default()
         };
         adjust(&mut config);
-        let hypervisor = vapor::connect_backend(&config).expect("backend");
+        let (hypervisor, mock): (Arc<dyn Hypervisor>, _) =
+            if config.libvirt_enabled && config.libvirt_uri == vapor::MOCK_URI {
+                let mock = Arc::new(vapor_mock::MockHypervisor::new());
+                (mock.clone(), Some(mock))
+            } else {
+                (vapor::connect_backend(&config).expect("backend"), None)
+            };
         let built_from = config.clone();
         let app = vapor::build(&config, hypervisor.clone()).expect("app");
         app.start_background_tasks();
@@ -244,6 +260,7 @@ impl TestServer {
             base_url: format!("http://{addr}"),
             token,
             hypervisor,
+            mock,
             app,
             config: built_from,
             prefix,

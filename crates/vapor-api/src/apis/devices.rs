@@ -24,6 +24,8 @@ pub enum PciDeviceAttachResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
@@ -48,6 +50,8 @@ pub enum PciDeviceDetachResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -82,6 +86,8 @@ pub enum VmHotplugResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
@@ -104,6 +110,7 @@ pub trait Devices<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::Error
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::PciDeviceAttachHeaderParams,
         path_params: &models::PciDeviceAttachPathParams,
         body: &models::PciAttachRequest,
     ) -> Result<PciDeviceAttachResponse, E>;
@@ -116,6 +123,7 @@ pub trait Devices<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::Error
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::PciDeviceDetachHeaderParams,
         path_params: &models::PciDeviceDetachPathParams,
     ) -> Result<PciDeviceDetachResponse, E>;
 
@@ -138,6 +146,7 @@ pub trait Devices<E: std::fmt::Debug + Send + Sync + 'static = ()>: super::Error
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::VmHotplugHeaderParams,
         path_params: &models::VmHotplugPathParams,
         body: &models::HotplugRequest,
     ) -> Result<VmHotplugResponse, E>;

@@ -24,6 +24,8 @@ pub enum MigrationStartResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Unsupported media type.
     Status415_UnsupportedMediaType(models::ErrorEnvelope),
     /// Unprocessable (well formed, but not possible here).
@@ -64,6 +66,7 @@ pub trait Migration<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::MigrationStartHeaderParams,
         path_params: &models::MigrationStartPathParams,
         body: &models::MigrationRequest,
     ) -> Result<MigrationStartResponse, E>;

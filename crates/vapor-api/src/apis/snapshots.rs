@@ -116,6 +116,8 @@ pub enum SnapshotRevertResponse {
     Status404_NotFound(models::ErrorEnvelope),
     /// Conflict (the object's state or another request).
     Status409_Conflict(models::ErrorEnvelope),
+    /// Precondition failed (`If-Match` names none of the object's current entity tags; code `PRECONDITION_FAILED`). Nothing was changed.
+    Status412_PreconditionFailed(models::ErrorEnvelope),
     /// Not implemented yet.
     Status501_NotImplementedYet(models::ErrorEnvelope),
 }
@@ -193,6 +195,7 @@ pub trait Snapshots<E: std::fmt::Debug + Send + Sync + 'static = ()>:
         host: &Host,
         cookies: &CookieJar,
         claims: &Self::Claims,
+        header_params: &models::SnapshotRevertHeaderParams,
         path_params: &models::SnapshotRevertPathParams,
     ) -> Result<SnapshotRevertResponse, E>;
 }

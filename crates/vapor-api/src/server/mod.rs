@@ -1716,17 +1716,23 @@ struct PciDeviceAttachBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn pci_device_attach_validation(
+    header_params: models::PciDeviceAttachHeaderParams,
     path_params: models::PciDeviceAttachPathParams,
     body: models::PciAttachRequest,
 ) -> std::result::Result<
-    (models::PciDeviceAttachPathParams, models::PciAttachRequest),
+    (
+        models::PciDeviceAttachHeaderParams,
+        models::PciDeviceAttachPathParams,
+        models::PciAttachRequest,
+    ),
     ValidationErrors,
 > {
+    header_params.validate()?;
     path_params.validate()?;
     let b = PciDeviceAttachBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// PciDeviceAttach - POST /api/v1/virtualization/virtualmachines/{id}/pci-devices
 #[tracing::instrument(skip_all)]
@@ -1754,13 +1760,39 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation =
-        tokio::task::spawn_blocking(move || pci_device_attach_validation(path_params, body))
-            .await
-            .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::PciDeviceAttachHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        pci_device_attach_validation(header_params, path_params, body)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -1769,7 +1801,15 @@ where
 
     let result = api_impl
         .as_ref()
-        .pci_device_attach(&method, &host, &cookies, &claims, &path_params, &body)
+        .pci_device_attach(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
@@ -1888,6 +1928,25 @@ where
                 .unwrap()?;
                 response.body(Body::from(body_content))
             }
+            apis::devices::PciDeviceAttachResponse::Status412_PreconditionFailed(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(412);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
             apis::devices::PciDeviceAttachResponse::Status415_UnsupportedMediaType(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(415);
@@ -1964,11 +2023,19 @@ where
 
 #[tracing::instrument(skip_all)]
 fn pci_device_detach_validation(
+    header_params: models::PciDeviceDetachHeaderParams,
     path_params: models::PciDeviceDetachPathParams,
-) -> std::result::Result<(models::PciDeviceDetachPathParams,), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::PciDeviceDetachHeaderParams,
+        models::PciDeviceDetachPathParams,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     path_params.validate()?;
 
-    Ok((path_params,))
+    Ok((header_params, path_params))
 }
 /// PciDeviceDetach - DELETE /api/v1/virtualization/virtualmachines/{id}/pci-devices/{device_id}
 #[tracing::instrument(skip_all)]
@@ -1995,12 +2062,39 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || pci_device_detach_validation(path_params))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params,)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::PciDeviceDetachHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        pci_device_detach_validation(header_params, path_params)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -2009,7 +2103,14 @@ where
 
     let result = api_impl
         .as_ref()
-        .pci_device_detach(&method, &host, &cookies, &claims, &path_params)
+        .pci_device_detach(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+        )
         .await;
 
     let resp = match result {
@@ -2112,6 +2213,25 @@ where
             apis::devices::PciDeviceDetachResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::devices::PciDeviceDetachResponse::Status412_PreconditionFailed(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(412);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -2318,14 +2438,23 @@ struct VmHotplugBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn vm_hotplug_validation(
+    header_params: models::VmHotplugHeaderParams,
     path_params: models::VmHotplugPathParams,
     body: models::HotplugRequest,
-) -> std::result::Result<(models::VmHotplugPathParams, models::HotplugRequest), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::VmHotplugHeaderParams,
+        models::VmHotplugPathParams,
+        models::HotplugRequest,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     path_params.validate()?;
     let b = VmHotplugBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// VmHotplug - POST /api/v1/virtualization/virtualmachines/{id}/hotplug
 #[tracing::instrument(skip_all)]
@@ -2353,12 +2482,39 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || vm_hotplug_validation(path_params, body))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::VmHotplugHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        vm_hotplug_validation(header_params, path_params, body)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -2367,7 +2523,15 @@ where
 
     let result = api_impl
         .as_ref()
-        .vm_hotplug(&method, &host, &cookies, &claims, &path_params, &body)
+        .vm_hotplug(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
@@ -2470,6 +2634,25 @@ where
             apis::devices::VmHotplugResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::devices::VmHotplugResponse::Status412_PreconditionFailed(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(412);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -4912,17 +5095,23 @@ struct MigrationStartBodyValidator<'a> {
 
 #[tracing::instrument(skip_all)]
 fn migration_start_validation(
+    header_params: models::MigrationStartHeaderParams,
     path_params: models::MigrationStartPathParams,
     body: models::MigrationRequest,
 ) -> std::result::Result<
-    (models::MigrationStartPathParams, models::MigrationRequest),
+    (
+        models::MigrationStartHeaderParams,
+        models::MigrationStartPathParams,
+        models::MigrationRequest,
+    ),
     ValidationErrors,
 > {
+    header_params.validate()?;
     path_params.validate()?;
     let b = MigrationStartBodyValidator { body: &body };
     b.validate()?;
 
-    Ok((path_params, body))
+    Ok((header_params, path_params, body))
 }
 /// MigrationStart - POST /api/v1/virtualization/virtualmachines/{id}/migrate
 #[tracing::instrument(skip_all)]
@@ -4950,13 +5139,39 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation =
-        tokio::task::spawn_blocking(move || migration_start_validation(path_params, body))
-            .await
-            .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params, body)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::MigrationStartHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation = tokio::task::spawn_blocking(move || {
+        migration_start_validation(header_params, path_params, body)
+    })
+    .await
+    .unwrap();
+
+    let Ok((header_params, path_params, body)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -4965,7 +5180,15 @@ where
 
     let result = api_impl
         .as_ref()
-        .migration_start(&method, &host, &cookies, &claims, &path_params, &body)
+        .migration_start(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+            &body,
+        )
         .await;
 
     let resp = match result {
@@ -5068,6 +5291,25 @@ where
             apis::migration::MigrationStartResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::migration::MigrationStartResponse::Status412_PreconditionFailed(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(412);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers
@@ -7929,11 +8171,19 @@ where
 
 #[tracing::instrument(skip_all)]
 fn snapshot_revert_validation(
+    header_params: models::SnapshotRevertHeaderParams,
     path_params: models::SnapshotRevertPathParams,
-) -> std::result::Result<(models::SnapshotRevertPathParams,), ValidationErrors> {
+) -> std::result::Result<
+    (
+        models::SnapshotRevertHeaderParams,
+        models::SnapshotRevertPathParams,
+    ),
+    ValidationErrors,
+> {
+    header_params.validate()?;
     path_params.validate()?;
 
-    Ok((path_params,))
+    Ok((header_params, path_params))
 }
 /// SnapshotRevert - POST /api/v1/virtualization/virtualmachines/{id}/snapshots/{snapshot}/revert
 #[tracing::instrument(skip_all)]
@@ -7960,12 +8210,38 @@ where
         return response_with_status_code_only(StatusCode::UNAUTHORIZED);
     };
 
-    #[allow(clippy::redundant_closure)]
-    let validation = tokio::task::spawn_blocking(move || snapshot_revert_validation(path_params))
-        .await
-        .unwrap();
+    // Header parameters
+    let header_params = {
+        let header_if_match = headers.get(HeaderName::from_static("if-match"));
 
-    let Ok((path_params,)) = validation else {
+        let header_if_match = match header_if_match {
+            Some(v) => match header::IntoHeaderValue::<String>::try_from((*v).clone()) {
+                Ok(result) => Some(result.0),
+                Err(err) => {
+                    return Response::builder()
+                        .status(StatusCode::BAD_REQUEST)
+                        .body(Body::from(format!("Invalid header If-Match - {err}")))
+                        .map_err(|e| {
+                            error!(error = ?e);
+                            StatusCode::INTERNAL_SERVER_ERROR
+                        });
+                }
+            },
+            None => None,
+        };
+
+        models::SnapshotRevertHeaderParams {
+            if_match: header_if_match,
+        }
+    };
+
+    #[allow(clippy::redundant_closure)]
+    let validation =
+        tokio::task::spawn_blocking(move || snapshot_revert_validation(header_params, path_params))
+            .await
+            .unwrap();
+
+    let Ok((header_params, path_params)) = validation else {
         return Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .body(Body::from(validation.unwrap_err().to_string()))
@@ -7974,7 +8250,14 @@ where
 
     let result = api_impl
         .as_ref()
-        .snapshot_revert(&method, &host, &cookies, &claims, &path_params)
+        .snapshot_revert(
+            &method,
+            &host,
+            &cookies,
+            &claims,
+            &header_params,
+            &path_params,
+        )
         .await;
 
     let resp = match result {
@@ -8077,6 +8360,25 @@ where
             apis::snapshots::SnapshotRevertResponse::Status409_Conflict(body) => {
                 let mut response = Response::builder();
                 let mut response = response.status(409);
+                {
+                    let mut response_headers = response.headers_mut().unwrap();
+                    response_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+
+                let body_content = tokio::task::spawn_blocking(move || {
+                    serde_json::to_vec(&body).map_err(|e| {
+                        error!(error = ?e);
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    })
+                })
+                .await
+                .unwrap()?;
+                response.body(Body::from(body_content))
+            }
+            apis::snapshots::SnapshotRevertResponse::Status412_PreconditionFailed(body) => {
+                let mut response = Response::builder();
+                let mut response = response.status(412);
                 {
                     let mut response_headers = response.headers_mut().unwrap();
                     response_headers

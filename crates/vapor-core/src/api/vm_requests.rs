@@ -30,21 +30,28 @@ pub fn vm_create(body: &models::VmCreateRequest) -> Result<VmCreateEnhanced, Err
     Ok(enhanced)
 }
 
-/// What an enhanced create request leaves to its template.
+/// What an enhanced create request leaves to its template. A request that
+/// says its guest has no virtio drivers leaves no bus or model to it: its
+/// own defaults (sata, e1000) hold.
 pub fn template_gaps(body: &models::VmCreateEnhancedRequest) -> TemplateGaps {
+    let virtio = body
+        .features
+        .as_ref()
+        .and_then(|f| f.virtio_drivers)
+        .unwrap_or(true);
     TemplateGaps {
         features: body.features.is_none(),
         disk_bus: body
             .disks
             .iter()
             .flatten()
-            .map(|d| d.bus.is_none())
+            .map(|d| virtio && d.bus.is_none())
             .collect(),
         nic_model: body
             .networks
             .iter()
             .flatten()
-            .map(|n| n.model.is_none())
+            .map(|n| virtio && n.model.is_none())
             .collect(),
     }
 }
@@ -68,12 +75,39 @@ pub fn vm_create_enhanced(
     if secure_boot && !uefi {
         return Err(Error::invalid("features", "secure_boot needs uefi"));
     }
+    // A guest without virtio drivers gets devices it can drive: disks
+    // without a bus on sata, NICs without a model as e1000.
+    let virtio = body
+        .features
+        .as_ref()
+        .and_then(|f| f.virtio_drivers)
+        .unwrap_or(true);
+    let (default_bus, default_model) = if virtio {
+        (models::DiskBus::Virtio, models::NicModel::Virtio)
+    } else {
+        (models::DiskBus::Sata, models::NicModel::E1000)
+    };
     let disks = body
         .disks
         .iter()
         .flatten()
-        .map(disk)
+        .enumerate()
+        .map(|(index, d)| disk(index, d, default_bus))
         .collect::<Result<Vec<_>, _>>()?;
+    // The pool is where new volumes go; a request that makes none would
+    // have it ignored.
+    let makes_volumes = disks.iter().any(|d| {
+        matches!(
+            d.source,
+            DiskSource::Create { .. } | DiskSource::Clone { .. }
+        )
+    });
+    if body.storage_pool.is_some() && !makes_volumes {
+        return Err(Error::invalid(
+            "storage_pool",
+            "storage_pool is where new and cloned disks go, and this request makes none",
+        ));
+    }
     Ok(VmCreateEnhanced {
         name: body.name.clone(),
         memory_mib: body.memory,
@@ -84,7 +118,12 @@ pub fn vm_create_enhanced(
             .storage_pool
             .clone()
             .unwrap_or_else(|| "default".into()),
-        networks: body.networks.iter().flatten().map(nic).collect(),
+        networks: body
+            .networks
+            .iter()
+            .flatten()
+            .map(|n| nic_with_default(n, default_model))
+            .collect(),
         graphics: graphics(body.graphics.as_deref())?,
         cloud_init: body.cloud_init.as_ref().map(cloud_init),
         firmware: if uefi {
@@ -95,6 +134,7 @@ pub fn vm_create_enhanced(
         tpm: feature(|f| f.tpm),
         pci_devices: body.pci_devices.clone().unwrap_or_default(),
         autostart: body.autostart.unwrap_or(false),
+        start: body.start.unwrap_or(false),
         labels: body
             .metadata
             .clone()
@@ -104,7 +144,42 @@ pub fn vm_create_enhanced(
     })
 }
 
-fn disk(d: &models::DiskCreateConfig) -> Result<DiskRequest, Error> {
+fn disk(
+    index: usize,
+    d: &models::DiskCreateConfig,
+    default_bus: models::DiskBus,
+) -> Result<DiskRequest, Error> {
+    // Each action takes one of size, path and source_path; the others would
+    // be silently ignored, so they are refused.
+    let action = d.action.to_string();
+    let misplaced = [
+        (
+            "size",
+            "disks[].size",
+            d.size.is_some(),
+            models::DiskAction::Create,
+        ),
+        (
+            "path",
+            "disks[].path",
+            d.path.is_some(),
+            models::DiskAction::Existing,
+        ),
+        (
+            "source_path",
+            "disks[].source_path",
+            d.source_path.is_some(),
+            models::DiskAction::Clone,
+        ),
+    ];
+    for (name, field, given, owner) in misplaced {
+        if given && d.action != owner {
+            return Err(Error::invalid(
+                field,
+                format!("disks[{index}].{name} is only for action {owner}, not {action}"),
+            ));
+        }
+    }
     let source = match d.action {
         models::DiskAction::Create => DiskSource::Create {
             size_gib: d
@@ -130,7 +205,7 @@ fn disk(d: &models::DiskCreateConfig) -> Result<DiskRequest, Error> {
             models::DiskFormat::Qcow2 => DiskFormat::Qcow2,
             models::DiskFormat::Raw => DiskFormat::Raw,
         }),
-        bus: match d.bus.unwrap_or(models::DiskBus::Virtio) {
+        bus: match d.bus.unwrap_or(default_bus) {
             models::DiskBus::Virtio => DiskBus::Virtio,
             models::DiskBus::Scsi => DiskBus::Scsi,
             models::DiskBus::Sata => DiskBus::Sata,
@@ -149,6 +224,11 @@ fn disk(d: &models::DiskCreateConfig) -> Result<DiskRequest, Error> {
 }
 
 fn nic(n: &models::NetworkAttachment) -> NicRequest {
+    nic_with_default(n, models::NicModel::Virtio)
+}
+
+/// A NIC; `default_model` when the attachment names none.
+fn nic_with_default(n: &models::NetworkAttachment, default_model: models::NicModel) -> NicRequest {
     NicRequest {
         kind: match n.r_type.unwrap_or(models::NetworkType::Network) {
             models::NetworkType::Network => InterfaceKind::Network,
@@ -157,7 +237,7 @@ fn nic(n: &models::NetworkAttachment) -> NicRequest {
             models::NetworkType::User => InterfaceKind::User,
         },
         source: n.source.clone(),
-        model: n.model.unwrap_or(models::NicModel::Virtio).to_string(),
+        model: n.model.unwrap_or(default_model).to_string(),
         mac: n.mac.clone(),
     }
 }
@@ -176,13 +256,47 @@ pub(super) fn graphics(
 ) -> Result<Option<Vec<GraphicsRequest>>, Error> {
     let Some(list) = list else { return Ok(None) };
     let mut out = Vec::new();
-    for g in list {
+    let none_given = list.iter().any(|g| g.r_type == models::GraphicsType::None);
+    for (index, g) in list.iter().enumerate() {
         let kind = match g.r_type {
             models::GraphicsType::Vnc => GraphicsKind::Vnc,
             models::GraphicsType::Spice => GraphicsKind::Spice,
-            models::GraphicsType::None => continue,
+            models::GraphicsType::None => {
+                // `none` means no display: a value other than the schema's
+                // default would be ignored, so it is refused.
+                let set = [
+                    ("port", g.port.is_some_and(|p| p != -1)),
+                    (
+                        "listen",
+                        g.listen.as_deref().is_some_and(|l| l != "127.0.0.1"),
+                    ),
+                    ("password", g.password.is_some()),
+                    ("autoport", g.autoport == Some(false)),
+                ];
+                if let Some((name, _)) = set.iter().find(|(_, given)| *given) {
+                    return Err(Error::invalid(
+                        "graphics",
+                        format!("graphics[{index}] is type none, which takes no {name}"),
+                    ));
+                }
+                continue;
+            }
         };
+        if none_given {
+            return Err(Error::invalid(
+                "graphics",
+                "type none means no display and cannot be listed with a vnc or spice display",
+            ));
+        }
         let autoport = g.autoport.unwrap_or(true);
+        if !autoport && g.port.is_none_or(|p| p < 0) {
+            return Err(Error::invalid(
+                "graphics[].autoport",
+                format!(
+                    "graphics[{index}] has autoport: false, which needs a fixed port (5900 to 65535); leave autoport out to pick a free port"
+                ),
+            ));
+        }
         let port = match g.port {
             Some(p) if p >= 0 && !autoport => Some(
                 u16::try_from(p)

@@ -94,8 +94,14 @@ pub struct Settings {
     pub default_pool_path: String,
     /// Vapor's version, reported by the health endpoint.
     pub version: String,
-    /// Where the ISO library keeps its images.
+    /// Where the ISO library keeps its images (always a host file root).
     pub iso_dir: std::path::PathBuf,
+    /// The directories host files given as disks, CD-ROMs or ISOs must be
+    /// inside (`[storage] host_file_roots`), besides `iso_dir`.
+    pub host_file_roots: Vec<std::path::PathBuf>,
+    /// Vapor's SQLite database, which no VM may be given; `None` for a
+    /// database in memory.
+    pub database_path: Option<std::path::PathBuf>,
     /// The libvirt directory pool that mirrors `iso_dir`, so images are volumes
     /// too; `None` leaves libvirt's pools alone.
     pub iso_pool: Option<String>,
@@ -127,6 +133,8 @@ impl Default for Settings {
             default_pool_path: "/var/lib/libvirt/images".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             iso_dir: "/var/lib/vapor/isos".into(),
+            host_file_roots: vec!["/var/lib/libvirt/images".into()],
+            database_path: None,
             iso_pool: Some(ISO_POOL.to_owned()),
             upload_dir: "/var/lib/vapor/uploads".into(),
             seed_dir: "/var/lib/vapor/seeds".into(),
@@ -167,6 +175,9 @@ pub struct Vapor {
     cpu_samples: metrics::Samples,
     /// Outstanding one-time console tokens.
     console_tokens: crate::console_tokens::ConsoleTokens,
+    /// Backups a previous process left running whose job may still
+    /// complete; taken by the task that follows them.
+    interrupted_backups: std::sync::Mutex<Vec<backup::InterruptedBackup>>,
 }
 
 impl Vapor {
@@ -210,7 +221,7 @@ impl Vapor {
                 "marked operations interrupted by a restart as failed"
             );
         }
-        backup::recover_interrupted_backups(hypervisor.as_ref(), &db)?;
+        let interrupted_backups = backup::recover_interrupted_backups(hypervisor.as_ref(), &db)?;
         let boot = uuid::Uuid::new_v4().to_string();
         let settled = vm_create::recover_interrupted_creations(hypervisor.as_ref(), &db, &boot)?;
         if settled > 0 {
@@ -232,6 +243,7 @@ impl Vapor {
             console_tokens: crate::console_tokens::ConsoleTokens::new(settings.console_token_ttl),
             settings,
             cpu_samples: metrics::Samples::default(),
+            interrupted_backups: std::sync::Mutex::new(interrupted_backups),
         }))
     }
 
@@ -288,11 +300,21 @@ impl Vapor {
     }
 
     /// Starts the housekeeping that runs for the life of the service: keeping
-    /// the domain view current, expiring unfinished uploads, pruning backups
-    /// past their retention.
+    /// the domain view current, following the backup jobs a previous process
+    /// left running, expiring unfinished uploads, pruning backups past their
+    /// retention.
     pub fn start_background_tasks(self: &Arc<Self>) {
         self.start_view_refresher();
         self.start_creation_clean_up();
+        let left = std::mem::take(
+            &mut *self
+                .interrupted_backups
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        if !left.is_empty() {
+            tokio::spawn(self.clone().follow_interrupted_backups(left));
+        }
         let app = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -559,6 +559,7 @@ fn plan_vm(t: &TemplateRow, req: VmFromTemplate) -> Result<VmCreateEnhanced> {
         tpm: t.features.tpm,
         pci_devices: Vec::new(),
         autostart: false,
+        start: false,
         labels: req.labels,
     })
 }

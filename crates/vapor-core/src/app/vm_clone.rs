@@ -234,6 +234,7 @@ fn clone_request(source: &Domain, name: &str, pool: &str) -> Result<VmCreateEnha
         tpm: source.tpm,
         pci_devices: Vec::new(),
         autostart: false,
+        start: false,
         labels: source.metadata.labels.clone(),
     })
 }

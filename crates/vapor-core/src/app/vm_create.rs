@@ -5,8 +5,11 @@
 //! [`VmCreateEnhanced`]. The order is: validate everything, check the name,
 //! make the volumes and the cloud-init seed, define the domain, set its
 //! maximum vCPUs and memory (room for hotplug) when they are above the
-//! current ones, set autostart.
-//! A failure at any step removes what the earlier steps made.
+//! current ones, assign PCI devices, set autostart, start it when asked.
+//! A failure at any step removes what the earlier steps made: the domain is
+//! undefined (with its NVRAM and TPM state), then the volumes and the seed
+//! are removed. The new VM's mutation guard is held from before the domain
+//! is defined until the create has answered or been undone.
 //!
 //! Each volume and seed file is announced in the creation journal
 //! (`creation_store`) before it is made, and the journal row is removed once
@@ -20,13 +23,13 @@ use std::path::{Path, PathBuf};
 
 use vapor_hypervisor::{
     is_safe_volume_name, BootDevice, DiskBus, DiskCache, DiskDevice, DiskFormat, DiskSpec, Domain,
-    DomainSpec, Firmware, GraphicsKind, GraphicsSpec, HypervisorErrorKind, InterfaceKind,
-    InterfaceSpec, PciHostdev, VaporMetadata, VolumeSpec,
+    DomainSpec, Firmware, GraphicsKind, GraphicsSpec, HypervisorError, HypervisorErrorKind,
+    InterfaceKind, InterfaceSpec, PciHostdev, PowerAction, VaporMetadata, VolumeSpec,
 };
 
 use super::vm::{
-    generate_mac, probe_format, validate_host_file, validate_mac, validate_memory, validate_name,
-    validate_name_like, validate_vcpus, GraphicsRequest, NicRequest, KIND,
+    generate_mac, probe_format, validate_mac, validate_memory, validate_name, validate_name_like,
+    validate_vcpus, GraphicsRequest, NicRequest, KIND,
 };
 use super::Vapor;
 use crate::creation_store::{CreationRow, JournalVolume};
@@ -89,6 +92,8 @@ pub struct VmCreateEnhanced {
     pub tpm: bool,
     pub pci_devices: Vec<String>,
     pub autostart: bool,
+    /// Start the VM once it is defined; a failed start undoes the create.
+    pub start: bool,
     /// The user's key-value pairs, kept with the VM (`metadata` on the wire).
     pub labels: std::collections::BTreeMap<String, String>,
 }
@@ -101,11 +106,21 @@ pub struct Maximums {
     pub memory_mib: Option<u64>,
 }
 
+/// What the host gives a new VM: its domain type and architecture, and the
+/// MACs other VMs already have.
+struct Host<'a> {
+    domain_type: String,
+    arch: String,
+    existing_macs: &'a [String],
+}
+
 /// What a create made so far, for undoing it, and its journal row.
 struct Made {
     journal: CreationRow,
     volumes: Vec<String>,
     files: Vec<PathBuf>,
+    /// The domain's UUID once it is defined.
+    domain: Option<String>,
 }
 
 impl Vapor {
@@ -124,6 +139,7 @@ impl Vapor {
         if let Some(iso) = &req.iso_path {
             req.iso_path = Some(self.resolve_iso(iso)?);
         }
+        self.confine_create_files(&mut req)?;
         validate(&req)?;
         validate_maximums(&req, maximums)?;
         let hostdevs = self.create_time_hostdevs(&req.pci_devices).await?;
@@ -150,30 +166,32 @@ impl Vapor {
         let host = self.host_info().await?;
         let domain_type = self.choose_domain_type(&host.domain_types)?;
         let arch = host.arch;
-        let existing_macs: Vec<String> = if req.networks.iter().any(|n| n.mac.is_none()) {
-            self.list_vms()
-                .await?
-                .into_iter()
-                .flat_map(|d| d.interfaces.into_iter().filter_map(|i| i.mac))
-                .collect()
-        } else {
+        let existing_macs = if req.networks.is_empty() {
             Vec::new()
+        } else {
+            self.macs_in_use(&req).await?
         };
 
         let uuid = uuid::Uuid::new_v4().to_string();
+        // The new VM's guard, until the create has answered or been undone:
+        // other mutations of it wait, and the domain view re-reads it afterwards.
+        let _vm_guard = self.locks.try_acquire("vm", &uuid)?;
         let mut made = Made {
             journal: CreationRow::new(&uuid, &req.name, &self.boot),
             volumes: Vec::new(),
             files: Vec::new(),
+            domain: None,
         };
         self.db.save_creation(&made.journal)?;
         match self
             .build_and_define(
                 &req,
+                Host {
+                    domain_type,
+                    arch,
+                    existing_macs: &existing_macs,
+                },
                 maximums,
-                domain_type,
-                arch,
-                &existing_macs,
                 &hostdevs,
                 &mut made,
             )
@@ -202,6 +220,30 @@ impl Vapor {
         }
     }
 
+    /// The MACs of every defined VM (lowercase), for generating new ones. A
+    /// MAC the request gives that another VM has is refused (409 `CONFLICT`).
+    async fn macs_in_use(&self, req: &VmCreateEnhanced) -> Result<Vec<String>> {
+        let mut in_use = Vec::new();
+        for vm in self.list_vms().await? {
+            for mac in vm.interfaces.into_iter().filter_map(|i| i.mac) {
+                let mac = mac.to_ascii_lowercase();
+                let clash = req
+                    .networks
+                    .iter()
+                    .filter_map(|n| n.mac.as_deref())
+                    .any(|given| given.eq_ignore_ascii_case(&mac));
+                if clash {
+                    return Err(Error::conflict(format!(
+                        "MAC {mac} is already used by VM '{}'",
+                        vm.name
+                    )));
+                }
+                in_use.push(mac);
+            }
+        }
+        Ok(in_use)
+    }
+
     /// The host devices a create asks for (`pci_devices`, by node device
     /// name), checked before anything is made: listed once each, the host
     /// has an IOMMU (422 `IOMMU_UNAVAILABLE`), each exists (404) and no VM
@@ -223,13 +265,14 @@ impl Vapor {
         let devices = self.list_pci_devices(None).await?;
         ids.iter()
             .map(|id| {
-                let device = devices
-                    .iter()
-                    .find(|d| &d.name == id)
-                    .ok_or_else(|| Error::NotFound {
-                        kind: "pci_device",
-                        id: id.clone(),
-                    })?;
+                let device =
+                    devices
+                        .iter()
+                        .find(|d| &d.name == id)
+                        .ok_or_else(|| Error::NotFound {
+                            kind: "pci_device",
+                            id: id.clone(),
+                        })?;
                 if let Some(owner) = &device.assigned_to {
                     return Err(Error::refused(
                         Refusal::Conflict,
@@ -292,13 +335,16 @@ impl Vapor {
     async fn build_and_define(
         &self,
         req: &VmCreateEnhanced,
+        host: Host<'_>,
         maximums: Maximums,
-        domain_type: String,
-        arch: String,
-        existing_macs: &[String],
         hostdevs: &[PciHostdev],
         made: &mut Made,
     ) -> Result<Domain> {
+        let Host {
+            domain_type,
+            arch,
+            existing_macs,
+        } = host;
         let uuid = made.journal.uuid.clone();
         let mut targets = Targets::new(req.disks.iter().filter_map(|d| d.target.clone()));
         let mut disks = Vec::new();
@@ -454,9 +500,8 @@ impl Vapor {
                     Error::from_hypervisor("defining the virtual machine", KIND, &req.name, e)
                 })?
         };
-        // The new VM's guard, until it is complete: other mutations of it
-        // wait, and the domain view re-reads it afterwards.
-        let _vm_guard = self.locks.try_acquire("vm", &domain.uuid)?;
+        // From here on every failure goes through `undo`, which undefines it.
+        made.domain = Some(domain.uuid.clone());
         let (max_vcpus, max_memory_mib) = (
             maximums.vcpus.unwrap_or(req.vcpus),
             maximums.memory_mib.unwrap_or(req.memory_mib),
@@ -464,49 +509,45 @@ impl Vapor {
         if max_vcpus != req.vcpus || max_memory_mib != req.memory_mib {
             // Room for hotplug: `<vcpu current=...>` and `<memory>` above `<currentMemory>`.
             let uuid = domain.uuid.clone();
-            if let Err(e) = self
-                .blocking(move |hv| hv.set_hotplug_maximums(&uuid, max_vcpus, max_memory_mib))
+            self.blocking(move |hv| hv.set_hotplug_maximums(&uuid, max_vcpus, max_memory_mib))
                 .await
-            {
-                let uuid = domain.uuid.clone();
-                if let Err(undo) = self.blocking(move |hv| hv.undefine_domain(&uuid)).await {
-                    tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
-                }
-                return Err(Error::from_hypervisor(
-                    "setting the maximum vCPUs and memory",
-                    KIND,
-                    &req.name,
-                    e,
-                ));
-            }
+                .map_err(|e| {
+                    Error::from_hypervisor(
+                        "setting the maximum vCPUs and memory",
+                        KIND,
+                        &req.name,
+                        e,
+                    )
+                })?;
         }
         for hostdev in hostdevs {
             let (uuid, device) = (domain.uuid.clone(), hostdev.clone());
-            if let Err(e) = self
-                .blocking(move |hv| hv.attach_pci_device(&uuid, &device))
+            self.blocking(move |hv| hv.attach_pci_device(&uuid, &device))
                 .await
-            {
-                let uuid = domain.uuid.clone();
-                if let Err(undo) = self.blocking(move |hv| hv.undefine_domain(&uuid)).await {
-                    tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
-                }
-                return Err(Error::from_hypervisor(
-                    format!("assigning PCI device {}", hostdev.address),
-                    KIND,
-                    &req.name,
-                    e,
-                ));
-            }
+                .map_err(|e| {
+                    Error::from_hypervisor(
+                        format!("assigning PCI device {}", hostdev.address),
+                        KIND,
+                        &req.name,
+                        e,
+                    )
+                })?;
         }
         if req.autostart {
             let uuid = domain.uuid.clone();
-            if let Err(e) = self.blocking(move |hv| hv.set_autostart(&uuid, true)).await {
-                let uuid = domain.uuid.clone();
-                if let Err(undo) = self.blocking(move |hv| hv.undefine_domain(&uuid)).await {
-                    tracing::error!(vm = %req.name, error = %undo, "could not undefine after a failed create");
-                }
+            self.blocking(move |hv| hv.set_autostart(&uuid, true))
+                .await
+                .map_err(|e| Error::from_hypervisor("enabling autostart", KIND, &req.name, e))?;
+        }
+        if req.start {
+            let uuid = domain.uuid.clone();
+            if let Err(e) = self
+                .blocking(move |hv| hv.power(&uuid, PowerAction::Start))
+                .await
+            {
+                let e = self.start_failure(e).await;
                 return Err(Error::from_hypervisor(
-                    "enabling autostart",
+                    "starting the new virtual machine",
                     KIND,
                     &req.name,
                     e,
@@ -516,8 +557,42 @@ impl Vapor {
         Ok(domain)
     }
 
-    /// Removes what a failed create made; `false` when something is left.
+    /// What a failed start of a new VM is: the start's own failure unless
+    /// the hypervisor is really gone. A missing network is not a missing VM,
+    /// and libvirt reports some host failures at start (a bridge or device
+    /// that does not exist) as system errors, which elsewhere mean a lost
+    /// connection; while the hypervisor still answers they are plain failures.
+    async fn start_failure(&self, e: HypervisorError) -> HypervisorError {
+        match e.kind {
+            HypervisorErrorKind::NotFound => HypervisorError::failed(e.message),
+            HypervisorErrorKind::Unavailable => {
+                if self.blocking(|hv| hv.host_info()).await.is_ok() {
+                    HypervisorError::failed(e.message)
+                } else {
+                    e
+                }
+            }
+            _ => e,
+        }
+    }
+
+    /// Removes what a failed create made: the domain first (a domain never
+    /// points at removed disks), then its volumes and files. `false` when
+    /// something is left.
     async fn undo(&self, made: &Made) -> bool {
+        if let Some(uuid) = made.domain.clone() {
+            let undone = self.blocking(move |hv| hv.undefine_domain(&uuid)).await;
+            match undone {
+                Ok(()) => {}
+                Err(e) if e.kind == HypervisorErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::error!(vm = %made.journal.name, error = %e, "could not undefine after a failed create");
+                    // Its disks stay until the domain is gone: the clean-up
+                    // of interrupted creates removes both.
+                    return false;
+                }
+            }
+        }
         let left = self.remove_volumes(&made.volumes).await;
         for path in &left {
             tracing::error!(volume = %path, "a failed create could not remove this volume");
@@ -796,7 +871,6 @@ fn target_suffix(i: usize) -> String {
     }
 }
 
-
 /// Maximums at least the current counts, and in range.
 pub(super) fn validate_maximums(req: &VmCreateEnhanced, max: Maximums) -> Result<()> {
     if let Some(v) = max.vcpus {
@@ -878,7 +952,8 @@ pub(super) fn validate(req: &VmCreateEnhanced) -> Result<()> {
                     "a new disk's size is in GiB, from 1 to 65536",
                 ))
             }
-            DiskSource::Existing { path } => validate_host_file("disks", path)?,
+            // Confined to the host file roots before (`confine_create_files`).
+            DiskSource::Existing { .. } => {}
             DiskSource::Clone { source_path } => {
                 if !source_path.starts_with('/') {
                     return Err(Error::invalid(
@@ -923,14 +998,11 @@ pub(super) fn validate(req: &VmCreateEnhanced) -> Result<()> {
             }
         }
     }
-    if let Some(path) = &req.iso_path {
-        validate_host_file("iso_path", path)?;
-    }
     if req.networks.len() > 8 {
         return Err(Error::invalid("networks", "at most 8 network interfaces"));
     }
     let mut macs = BTreeSet::new();
-    for nic in &req.networks {
+    for (index, nic) in req.networks.iter().enumerate() {
         if let Some(mac) = &nic.mac {
             validate_mac(mac)?;
             if !macs.insert(mac.to_ascii_lowercase()) {
@@ -941,6 +1013,14 @@ pub(super) fn validate(req: &VmCreateEnhanced) -> Result<()> {
             }
         }
         match (nic.kind, &nic.source) {
+            (InterfaceKind::User, Some(source)) => {
+                return Err(Error::invalid(
+                    "networks[].source",
+                    format!(
+                        "networks[{index}]: a user-mode NIC has no source (got '{source}'); leave source out or use type network, bridge or direct"
+                    ),
+                ))
+            }
             (InterfaceKind::Bridge | InterfaceKind::Direct, None) => {
                 return Err(Error::invalid(
                     "networks",
@@ -962,6 +1042,14 @@ pub(super) fn validate(req: &VmCreateEnhanced) -> Result<()> {
             return Err(Error::invalid(
                 "graphics",
                 "a fixed display port must be 5900 or above",
+            ));
+        }
+        if g.kind == GraphicsKind::Vnc && g.password.as_ref().is_some_and(|p| p.chars().count() > 8)
+        {
+            // QEMU refuses longer ones: VNC authentication uses 8 characters.
+            return Err(Error::invalid(
+                "graphics[].password",
+                "a VNC password is at most 8 characters (VNC authentication uses no more)",
             ));
         }
     }

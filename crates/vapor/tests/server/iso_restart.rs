@@ -283,9 +283,7 @@ fn an_upload_killed_inside_a_chunk_resumes_from_what_was_stored() {
          Content-Type: application/offset+octet-stream\r\nContent-Length: {CHUNK}\r\n\r\n"
     );
     socket.write_all(head.as_bytes()).unwrap();
-    socket
-        .write_all(&data[CHUNK..CHUNK + 5 * MIB])
-        .unwrap();
+    socket.write_all(&data[CHUNK..CHUNK + 5 * MIB]).unwrap();
     socket.flush().unwrap();
     // Let the service take in what was sent.
     std::thread::sleep(std::time::Duration::from_millis(500));

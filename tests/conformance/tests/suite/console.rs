@@ -498,7 +498,12 @@ async fn console_grants_are_audited() {
         .await
         .expect_error(409, "NO_SUCH_CONSOLE");
     // Other reads are not recorded.
-    server.op("vm_get").path("id", &name).send().await.expect(200);
+    server
+        .op("vm_get")
+        .path("id", &name)
+        .send()
+        .await
+        .expect(200);
 
     let log = server
         .op("audit_list")
@@ -524,8 +529,18 @@ async fn console_grants_are_audited() {
     assert_eq!(
         grants,
         vec![
-            (json!("vm_console_get"), json!(name), json!(409), json!("conformance")),
-            (json!("vm_console_get"), json!(name), json!(200), json!("conformance")),
+            (
+                json!("vm_console_get"),
+                json!(name),
+                json!(409),
+                json!("conformance")
+            ),
+            (
+                json!("vm_console_get"),
+                json!(name),
+                json!(200),
+                json!("conformance")
+            ),
         ],
         "newest first, and no other GET: {log}"
     );

@@ -55,8 +55,18 @@ impl Drop for VolumeGuard {
     }
 }
 
+/// The MAC of the NIC `running_vm` gives a VM, derived from its name: a
+/// MAC another defined VM has is refused, and tests share libvirt.
+fn first_mac(server: &TestServer, suffix: &str) -> String {
+    let h = server
+        .name(suffix)
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    format!("52:54:00:c0:{:02x}:{:02x}", (h >> 8) & 0xff, h & 0xff)
+}
+
 /// A running VM with room for hotplug (1 of 3 vCPUs, 256 of 512 MiB), its
-/// own disk (`vda`) and one user-mode NIC.
+/// own disk (`vda`) and one user-mode NIC (MAC [`first_mac`]).
 async fn running_vm(server: &TestServer, suffix: &str) -> (String, Value) {
     let name = server.name(suffix);
     let vm = server
@@ -64,7 +74,7 @@ async fn running_vm(server: &TestServer, suffix: &str) -> (String, Value) {
         .json(json!({
             "name": name, "memory": 256, "max_memory": 512, "vcpus": 1, "max_vcpus": 3,
             "disk_size": 1, "graphics": [{"type": "none"}],
-            "network": {"type": "user", "mac": "52:54:00:c0:ff:01"},
+            "network": {"type": "user", "mac": first_mac(server, suffix)},
         }))
         .send()
         .await
@@ -195,14 +205,14 @@ async fn disks_and_nics_come_and_go_on_a_running_vm() {
         assert_eq!(data["details"]["state"], "completed");
         assert_eq!(
             macs(&get(&server, &name).await),
-            ["52:54:00:c0:ff:01", new_mac.as_str()]
+            [first_mac(&server, "dev").as_str(), new_mac.as_str()]
         );
     }
     hotplug(
         &server,
         &name,
         json!({"resource_type": "network", "action": "add",
-               "configuration": {"type": "user", "mac": "52:54:00:C0:FF:01"}}),
+               "configuration": {"type": "user", "mac": first_mac(&server, "dev").to_ascii_uppercase()}}),
     )
     .await
     .expect_error(409, "CONFLICT");
@@ -250,7 +260,7 @@ async fn disks_and_nics_come_and_go_on_a_running_vm() {
         power(&server, &name, "force_stop").await;
         let vm = get(&server, &name).await;
         assert_eq!(targets(&vm), ["vda"], "gone from the definition: {vm}");
-        assert_eq!(macs(&vm), ["52:54:00:c0:ff:01"]);
+        assert_eq!(macs(&vm), [first_mac(&server, "dev")]);
     } else {
         hotplug(
             &server,

@@ -16,9 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use vapor_conformance::{Backend, Reply, TestServer};
-use vapor_hypervisor::{
-    DomainState, Hypervisor, HypervisorErrorKind, StorageBackend,
-};
+use vapor_hypervisor::{DomainState, Hypervisor, HypervisorErrorKind, StorageBackend};
 use vapor_mock::MockHypervisor;
 
 const MIB: i64 = 1024 * 1024;

@@ -1,7 +1,11 @@
 //! VM templates: CRUD, validation, and VMs made from templates, over HTTP.
 
 use serde_json::{json, Value};
-use vapor_conformance::TestServer;
+use vapor_conformance::{Backend, TestServer};
+
+use crate::create_enhanced_firmware::{
+    attribute, domain_xml, seed_file, smm_missing, swtpm_command_lines, text,
+};
 
 const GIB: i64 = 1024 * 1024 * 1024;
 
@@ -718,4 +722,218 @@ async fn enhanced_create_with_a_template_fills_gaps_and_enforces_minimums() {
         .send()
         .await;
     reply.expect_error(400, "VALIDATION_ERROR");
+}
+
+/// Makes a VM from a Secure Boot + TPM template on `server` and, on
+/// qemu:///system, starts it. `None` when the host's KVM has no SMM (the
+/// start is refused and the VM deleted again); else the VM as started.
+async fn secure_template_vm(server: &TestServer) -> Option<Value> {
+    let template_id = small_template(
+        server,
+        "secure",
+        json!({"features": {"uefi": true, "secure_boot": true, "tpm": true}}),
+    )
+    .await;
+    let name = server.name("tmpl-secure");
+    let reply = from_template(
+        server,
+        json!({"template_id": template_id, "name": name,
+               "network": {"type": "user"}, "graphics": [{"type": "none"}]}),
+    )
+    .await;
+    let vm = reply.expect(201)["vm"].clone();
+    assert_eq!(
+        (&vm["firmware"], &vm["secure_boot"], &vm["tpm"]),
+        (&json!("efi"), &json!(true), &json!(true)),
+        "{vm}"
+    );
+    if server.backend != Backend::LibvirtQemu {
+        return Some(vm);
+    }
+    let started = server
+        .op("vm_action")
+        .path("id", &name)
+        .json(json!({"action": "start"}))
+        .send()
+        .await;
+    if smm_missing(&started) {
+        delete_vm(server, &name).await;
+        return None;
+    }
+    Some(started.expect(200)["vm"].clone())
+}
+
+#[tokio::test]
+async fn a_secure_boot_template_makes_a_vm_with_secure_firmware_and_a_tpm() {
+    let kvm_server = TestServer::start().await;
+    let (server, vm) = match secure_template_vm(&kvm_server).await {
+        Some(vm) => (kvm_server, vm),
+        None => {
+            // This host's nested KVM has no System Management Mode, which
+            // the Secure Boot firmware needs ("System Management Mode not
+            // supported by this hypervisor" in QEMU's log): full emulation has it.
+            drop(kvm_server);
+            let tcg_server = TestServer::start_with(|c| {
+                c.domain_type = vapor_core::app::DomainTypeChoice::Qemu;
+            })
+            .await;
+            let vm = secure_template_vm(&tcg_server)
+                .await
+                .expect("full emulation has SMM");
+            (tcg_server, vm)
+        }
+    };
+    let name = vm["name"].as_str().unwrap().to_owned();
+    let uuid = vm["uuid"].as_str().unwrap().to_owned();
+    let xml = domain_xml(&server, &name);
+    assert_eq!(
+        attribute(&xml, "loader", "secure").as_deref(),
+        Some("yes"),
+        "{xml}"
+    );
+    assert!(xml.contains("<smm state=\"on\"/>"), "{xml}");
+    assert_eq!(
+        (
+            attribute(&xml, "tpm", "model").as_deref(),
+            attribute(&xml, "backend", "type").as_deref(),
+            attribute(&xml, "backend", "version").as_deref()
+        ),
+        (Some("tpm-crb"), Some("emulator"), Some("2.0")),
+        "{xml}"
+    );
+    let nvram = format!("/var/lib/libvirt/qemu/nvram/{name}_VARS.fd");
+    let tpm_state = format!("/var/lib/libvirt/swtpm/{uuid}");
+    if server.backend == Backend::LibvirtQemu {
+        assert_eq!(vm["state"], "running", "{vm}");
+        let loader = text(&xml, "loader").unwrap_or_default();
+        assert!(
+            loader.starts_with("/usr/share/OVMF/OVMF_CODE")
+                && (loader.contains(".ms.") || loader.contains("secboot")),
+            "{loader}"
+        );
+        assert_eq!(text(&xml, "nvram").as_deref(), Some(nvram.as_str()));
+        assert!(
+            swtpm_command_lines()
+                .iter()
+                .any(|line| line.contains(&format!("{tpm_state}/"))),
+            "a swtpm runs for {uuid}"
+        );
+    } else {
+        assert!(
+            xml.contains("<feature enabled=\"yes\" name=\"secure-boot\"/>"),
+            "{xml}"
+        );
+    }
+    delete_vm(&server, &name).await;
+    assert!(server.hypervisor.lookup_domain(&name).is_err());
+    if server.backend == Backend::LibvirtQemu {
+        assert!(!std::path::Path::new(&nvram).exists(), "{nvram} is removed");
+        assert!(
+            !std::path::Path::new(&tpm_state).exists(),
+            "{tpm_state} is removed"
+        );
+    }
+}
+
+/// The seed cdrom of a VM, from its JSON.
+fn seed_of(vm: &Value) -> std::path::PathBuf {
+    let seed = vm["disks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["device"] == "cdrom")
+        .unwrap_or_else(|| panic!("a cloud-init seed: {vm}"));
+    std::path::PathBuf::from(seed["path"].as_str().unwrap())
+}
+
+/// A seed's `user-data`, checked to be a `#cloud-config` document, parsed as
+/// the YAML cloud-init reads.
+fn cloud_config(seed: &std::path::Path) -> Value {
+    let user_data = seed_file(seed, "user-data").expect("the seed has user-data");
+    assert!(user_data.starts_with("#cloud-config\n"), "{user_data}");
+    serde_yaml::from_str(&user_data).expect("user-data is YAML")
+}
+
+#[tokio::test]
+async fn template_cloud_init_users_and_commands_reach_the_seed() {
+    let server = TestServer::start().await;
+    let template_id = small_template(
+        &server,
+        "cloudy",
+        json!({"cloud_init_support": true, "default_user": "debian"}),
+    )
+    .await;
+    let name = server.name("tmpl-cloud");
+    let runcmd = json!([
+        "echo 'key: value' > /etc/motd",
+        "systemctl enable --now nginx",
+        "sh -c \"echo done\" # not a comment to YAML"
+    ]);
+    let reply = from_template(
+        &server,
+        json!({
+            "template_id": template_id, "name": name,
+            "network": {"type": "user"}, "graphics": [{"type": "none"}],
+            "cloud_init": {
+                "hostname": "web-1",
+                "users": [
+                    {"name": "ops", "password": "pa: ss\nword", "ssh_keys": ["ssh-ed25519 AAAA ops@host"],
+                     "sudo": "ALL=(ALL) NOPASSWD:ALL", "groups": "adm, wheel", "shell": "/bin/zsh"},
+                    {"name": "svc"}
+                ],
+                "packages": ["nginx"],
+                "runcmd": runcmd
+            }
+        }),
+    )
+    .await;
+    let vm = reply.expect(201)["vm"].clone();
+    let seed = seed_of(&vm);
+    let config = cloud_config(&seed);
+    assert_eq!(
+        config["users"],
+        json!([
+            {"name": "ops", "plain_text_passwd": "pa: ss\nword", "lock_passwd": false,
+             "ssh_authorized_keys": ["ssh-ed25519 AAAA ops@host"],
+             "sudo": "ALL=(ALL) NOPASSWD:ALL", "groups": "adm, wheel", "shell": "/bin/zsh"},
+            {"name": "svc"}
+        ]),
+        "the request's users replace the template's default user"
+    );
+    assert_eq!(config["runcmd"], runcmd);
+    assert_eq!(config["hostname"], "web-1");
+    assert_eq!(config["packages"], json!(["nginx"]));
+    // Without meta-data in the request, Vapor writes the instance id and hostname.
+    let meta_data = seed_file(&seed, "meta-data").expect("the seed has meta-data");
+    let meta: Value = serde_yaml::from_str(&meta_data).expect("meta-data is YAML");
+    assert_eq!(
+        meta,
+        json!({"instance-id": vm["uuid"], "local-hostname": name}),
+        "{meta_data}"
+    );
+    assert_eq!(seed_file(&seed, "network-config"), None);
+
+    // Without users, the template's default user is the one created.
+    let plain = server.name("tmpl-cloud-default");
+    let reply = from_template(
+        &server,
+        json!({"template_id": template_id, "name": plain, "network": {"type": "user"},
+               "graphics": [{"type": "none"}], "cloud_init": {"runcmd": ["true"]}}),
+    )
+    .await;
+    let plain_vm = reply.expect(201)["vm"].clone();
+    let plain_seed = seed_of(&plain_vm);
+    let config = cloud_config(&plain_seed);
+    assert_eq!(
+        config["users"],
+        json!([{"name": "debian", "sudo": "ALL=(ALL) NOPASSWD:ALL", "shell": "/bin/bash"}])
+    );
+    assert_eq!(config["runcmd"], json!(["true"]));
+
+    delete_vm(&server, &name).await;
+    delete_vm(&server, &plain).await;
+    assert!(
+        !seed.exists() && !plain_seed.exists(),
+        "the seeds go with the VMs"
+    );
 }
