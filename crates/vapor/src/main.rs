@@ -99,6 +99,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// The most threads libvirt and SQLite calls run on at once; more wait for
+/// one. Each is a libvirt call in flight (the connection serves them in
+/// turn) or a database statement, so more would only queue inside libvirt,
+/// with a thread's stack and allocator arena for each.
+const BLOCKING_THREADS: usize = 64;
+
 fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (command, config_path) = parse(&args)?;
@@ -106,6 +112,7 @@ fn run() -> Result<()> {
     match command {
         Command::Serve => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
+            .max_blocking_threads(BLOCKING_THREADS)
             .build()?
             .block_on(vapor::serve(config)),
         Command::TokenCreate {
