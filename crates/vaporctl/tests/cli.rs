@@ -1783,3 +1783,49 @@ fn the_serial_console_is_attached_and_detached() {
     assert_eq!(state(&server, &name), "shutoff");
     server.ok(&["vm", "delete", &name]);
 }
+
+/// On a terminal, an upload draws its progress bar (bytes, rate, ETA) on
+/// stderr; piped, it draws nothing. `script` gives the command a
+/// pseudo-terminal and copies what is drawn on it to its own output.
+#[test]
+fn progress_bars_are_drawn_on_a_terminal_only() {
+    let server = Server::start();
+    let name = format!("{}.iso", unique("bar"));
+    let file = server.dir.path().join(&name);
+    fake_iso(&file, 24 * MIB);
+    let command = format!(
+        "{} iso upload {} --chunk-size 256K",
+        env!("CARGO_BIN_EXE_vaporctl"),
+        file.display()
+    );
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("VAPOR_URL", &server.url)
+        .env("VAPOR_TOKEN", &server.token)
+        .env("HOME", server.home())
+        .env("TERM", "xterm")
+        .output()
+        .expect("script (util-linux) runs");
+    let drawn = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{drawn}");
+    assert!(
+        drawn.contains("ETA") && drawn.contains("MiB") && drawn.contains("/s"),
+        "a bar with bytes, rate and ETA: {drawn}"
+    );
+    assert!(drawn.contains("24.00 MiB"), "the total is shown: {drawn}");
+
+    // Piped: no bar, only the result.
+    let name = format!("{}.iso", unique("nobar"));
+    let file = server.dir.path().join(&name);
+    fake_iso(&file, 4 * MIB);
+    let out = server.run(&[
+        "iso",
+        "upload",
+        file.to_str().unwrap(),
+        "--chunk-size",
+        "256K",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("ETA"), "no bar when piped: {stderr}");
+}
