@@ -85,11 +85,7 @@ async fn target_of_create(response: Response) -> (Response, Option<String>) {
 
 /// A request for a console token: `GET .../virtualmachines/{id}/console`.
 fn is_console_grant(method: &http::Method, path: &str) -> bool {
-    *method == http::Method::GET
-        && path
-            .strip_prefix("/api/v1/virtualization/virtualmachines/")
-            .and_then(|rest| rest.strip_suffix("/console"))
-            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    *method == http::Method::GET && crate::http::is_console_session_path(path)
 }
 
 /// Records the request in the audit log once its response is known. The entry

@@ -121,11 +121,14 @@ fn is_public(method: &http::Method, path: &str) -> bool {
 /// Reads only admin tokens may make: the audit log, and console sessions
 /// (`GET .../virtualmachines/{id}/console`), whose keystrokes reach the guest.
 fn is_admin_only(path: &str) -> bool {
-    path == "/api/v1/audit"
-        || path
-            .strip_prefix("/api/v1/virtualization/virtualmachines/")
-            .and_then(|rest| rest.strip_suffix("/console"))
-            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    path == "/api/v1/audit" || is_console_session_path(path)
+}
+
+/// `.../virtualmachines/{id}/console`: where console tokens are handed out.
+pub(crate) fn is_console_session_path(path: &str) -> bool {
+    path.strip_prefix("/api/v1/virtualization/virtualmachines/")
+        .and_then(|rest| rest.strip_suffix("/console"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// Why a token's scope does not allow a request, or `None` when it does: a
